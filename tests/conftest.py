@@ -1,0 +1,53 @@
+"""Shared fixtures: where the official conformance material is, and the schema set built from it.
+
+The material is not ours and is never copied into the repository. Tests find it through
+``SAMHANDLING_CONFORMANCE_DIR`` (default ``../shared/conformance`` next to the checkout) and skip with
+a clear message where it is missing, except under ``CI=true``, where a missing folder is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from samhandling.standards.schemas import SchemaSet
+
+REPO = Path(__file__).resolve().parent.parent
+CONFORMANCE = Path(os.environ.get("SAMHANDLING_CONFORMANCE_DIR", REPO.parent / "shared" / "conformance"))
+
+
+def _require(path: Path) -> Path:
+    if path.exists():
+        return path
+    message = f"conformance material missing at {path} (set SAMHANDLING_CONFORMANCE_DIR)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def conformance_dir() -> Path:
+    return _require(CONFORMANCE)
+
+
+@pytest.fixture(scope="session")
+def samples_dir(conformance_dir: Path) -> Path:
+    return _require(conformance_dir / "samples")
+
+
+@pytest.fixture(scope="session")
+def schema_dir(conformance_dir: Path) -> Path:
+    return _require(conformance_dir / "schemas")
+
+
+@pytest.fixture(scope="session")
+def schemas(schema_dir: Path) -> SchemaSet:
+    return SchemaSet(schema_dir)
+
+
+def sample_files(*patterns: str) -> list[Path]:
+    """Sample files for parametrising tests; empty when the material is missing (the fixture then skips)."""
+    base = CONFORMANCE / "samples"
+    return sorted(p for pattern in patterns for p in base.glob(pattern))

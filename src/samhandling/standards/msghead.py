@@ -324,3 +324,19 @@ def read_msghead(root: etree._Element, *, strict: bool = True) -> MsgHead:
 
 def write_msghead(head: MsgHead) -> etree._Element:
     return write(head, "MsgHead", NAMESPACES, nsmap={None: MSGHEAD_NS})
+
+
+def her_ident(her_id: str) -> Ident:
+    """A HER-id identifier (code system 9051)."""
+    return Ident(id=her_id, type_id=CV(v="HER", s=OID_ORG_IDENT, dn="HER-id"))
+
+
+def party(name: str, her_id: str, *, service: Organisation | None = None) -> Organisation:
+    """An organisation identified by HER-id, optionally with a service (nested organisation) in it."""
+    return Organisation(organisation_name=name, ident=[her_ident(her_id)], organisation=service)
+
+
+def person_ident(value: str, kind: str = "FNR") -> Ident:
+    """A person identifier (code system 8116)."""
+    names = {"FNR": "Fødselsnummer", "DNR": "D-nummer", "HNR": "H-nummer"}
+    return Ident(id=value, type_id=CV(v=kind, s=OID_PERSON_IDENT, dn=names.get(kind)))

@@ -1,0 +1,3 @@
+from samhandling.cli import main
+
+main()

@@ -1,0 +1,163 @@
+"""The ``samhandling`` command line: thin, in Norwegian for users, one line per fault, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from samhandling.settings import Settings, load_settings
+
+app = typer.Typer(
+    name="samhandling",
+    help="Elektronisk samhandling mellom helseforetak og kommuner: PLO- og dialogmeldinger, AppRec, Norsk Helsenett.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+schemas_app = typer.Typer(help="Offisielle XML-skjemaer (XSD) for validering.", no_args_is_help=True)
+app.add_typer(schemas_app, name="schemas")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class UserError(Exception):
+    """A fault the user can mend; shown as one line, exit status 2."""
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def _read_file(path: Path, limit: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise UserError(f"{path}: filen er for stor ({size} byte, grensen er {limit} byte)")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"{path}: filen finnes ikke") from None
+    except IsADirectoryError:
+        raise UserError(f"{path}: er en mappe, ikke en fil") from None
+    except PermissionError:
+        raise UserError(f"{path}: mangler lesetilgang") from None
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Meldingsfiler (XML) som skal valideres.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Ett JSON-objekt per fil.")] = False,
+) -> None:
+    """Valider meldinger mot de offisielle skjemaene og de innebygde reglene."""
+    from samhandling.standards.validation import validate_message
+
+    cfg = settings()
+    schemas = cfg.schemas
+    if schemas is None and not as_json:
+        err.print(f"Merk: skjemavalidering er av (ingen skjemaer i {cfg.effective_schema_dir}); "
+                  "bare de innebygde reglene kjøres. Installer med «samhandling schemas install MAPPE».")
+    any_invalid = False
+    for path in files:
+        try:
+            data = _read_file(path, cfg.max_message_bytes)
+        except UserError as exc:
+            any_invalid = True
+            if as_json:
+                print(json.dumps({"file": str(path), "valid": False, "msg_type": None, "standard": None,
+                                  "findings": [{"code": "T01", "path": "/", "text": str(exc)}]}, ensure_ascii=False))
+            else:
+                err.print(str(exc), markup=False)
+            continue
+        report = validate_message(data, schemas=schemas, max_bytes=cfg.max_message_bytes)
+        any_invalid |= not report.valid
+        standard = report.standard.label if report.standard is not None else None
+        if as_json:
+            print(json.dumps({
+                "file": str(path), "valid": report.valid, "msg_type": report.msg_type, "standard": standard,
+                "schema_checked": report.schema_checked,
+                "findings": [{"code": f.code, "path": f.path, "text": f.text} for f in report.findings],
+            }, ensure_ascii=False))
+        elif report.valid:
+            out.print(f"{path}: OK ({report.msg_type}, {standard})", markup=False)
+        else:
+            out.print(f"{path}: UGYLDIG — " + "; ".join(str(f) for f in report.findings), markup=False)
+    raise typer.Exit(1 if any_invalid else 0)
+
+
+@app.command()
+def show(file: Annotated[Path, typer.Argument(help="Meldingsfil (XML).")]) -> None:
+    """Vis en melding lesbart: type, avsender, mottakere, pasient (maskert), samtale og innhold."""
+    from samhandling.presentation import render
+    from samhandling.standards.validation import validate_message
+
+    cfg = settings()
+    report = validate_message(_read_file(file, cfg.max_message_bytes), schemas=None,
+                              max_bytes=cfg.max_message_bytes)
+    if report.root is None or (report.head is None and report.document is None):
+        raise UserError(f"{file}: " + "; ".join(f.text for f in report.findings))
+    render(report, out)
+    for finding in report.findings:
+        err.print(f"Merk: {finding}", markup=False)
+
+
+@schemas_app.command("install")
+def schemas_install(
+    source: Annotated[Path, typer.Argument(help="Mappe eller zip-fil med de offisielle XSD-ene.")],
+) -> None:
+    """Installer en offisiell skjemapakke (mappe eller zip) i datamappen."""
+    from samhandling.services.schema_bundle import install_bundle
+
+    cfg = settings()
+    target = cfg.home / "schemas"
+    try:
+        count = install_bundle(source, target)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    out.print(f"Installerte {count} skjemafiler i {target}.", markup=False)
+    if cfg.schema_dir is not None and cfg.schema_dir != target:
+        err.print(f"Merk: SAMHANDLING_SCHEMA_DIR peker på {cfg.schema_dir}, så de installerte skjemaene brukes ikke.")
+
+
+@schemas_app.command("status")
+def schemas_status() -> None:
+    """Vis hvilke skjemaer som brukes."""
+    cfg = settings()
+    if cfg.schemas is None:
+        out.print(f"Skjemavalidering er av: ingen skjemaer i {cfg.effective_schema_dir}.", markup=False)
+        raise typer.Exit(1)
+    out.print(f"Skjemaer: {cfg.effective_schema_dir} ({len(cfg.schemas.index)} XSD-filer).", markup=False)
+
+
+@app.command()
+def demo() -> None:
+    """Kort demonstrasjon: lag, valider og vis en PLO-melding og svaret på den."""
+    from samhandling.services.demo import run_demo
+
+    run_demo(settings(), out)
+
+
+def main() -> None:
+    """Entry point: turns every known fault into one line on stderr and a non-zero exit."""
+    try:
+        app()
+    except UserError as exc:
+        err.print(f"Feil: {exc}", markup=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("Avbrutt.")
+        sys.exit(130)
+    except Exception as exc:  # the last guard: no traceback reaches a user
+        if os.environ.get("SAMHANDLING_DEBUG"):
+            raise
+        err.print(f"Intern feil: {type(exc).__name__}: {exc} (sett SAMHANDLING_DEBUG=1 for detaljer)", markup=False)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Use cases composed from the domain, the standards, the store and the transports."""

@@ -1,0 +1,40 @@
+"""Settings in one place, read from the environment (``SAMHANDLING_*``) with sensible defaults."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from samhandling.standards.schemas import SchemaSet
+
+DEFAULT_HOME = Path.home() / ".local" / "share" / "samhandling"
+
+
+class Settings(BaseSettings):
+    """Everything an installation can set. Environment variables are the field names with ``SAMHANDLING_``."""
+
+    model_config = SettingsConfigDict(env_prefix="SAMHANDLING_", extra="ignore")
+
+    home: Path = Field(default=DEFAULT_HOME, description="Data directory of this installation.")
+    schema_dir: Path | None = Field(
+        default=None,
+        description="Folder with the official XSDs; default <home>/schemas, where `samhandling schemas install` puts them.",
+    )
+    max_message_bytes: int = Field(default=50 * 1024 * 1024, gt=0, description="Largest message accepted.")
+
+    @property
+    def effective_schema_dir(self) -> Path:
+        return self.schema_dir if self.schema_dir is not None else self.home / "schemas"
+
+    @cached_property
+    def schemas(self) -> SchemaSet | None:
+        """The official schemas, or None when none are installed (schema validation is then off)."""
+        found = SchemaSet(self.effective_schema_dir)
+        return found if self.effective_schema_dir.is_dir() and found.available() else None
+
+
+def load_settings() -> Settings:
+    return Settings()

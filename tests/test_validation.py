@@ -1,0 +1,215 @@
+"""The built-in rules and schema validation of whole messages, each mapped to its AppRec error code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from samhandling.standards.parsing import NotWellFormed, TooLarge, parse_xml
+from samhandling.standards.schemas import SchemaSet
+from samhandling.standards.validation import validate_message
+from tests.conftest import sample_files
+
+MH = "{http://www.kith.no/xmlstds/msghead/2006-05-24}"
+INNLAGT = "plo-1.6/pasientlogistikk_1_6_mottak/Pasientlogistikk_Innlagt_pasient_v1-6_Ny.xml"
+ALL_MESSAGES = sample_files("plo-1.6/**/*.xml", "dialogmelding-1.0/*.xml", "dialogmelding-1.1/*.xml",
+                            "apprec-1.0/*.xml", "apprec-1.1/*.xml")
+
+
+@pytest.mark.parametrize("path", ALL_MESSAGES, ids=lambda p: p.name)
+def test_every_official_sample_is_valid(path: Path, schemas: SchemaSet) -> None:
+    report = validate_message(path.read_bytes(), schemas=schemas)
+    assert report.findings == []
+    assert report.schema_checked
+    assert report.standard is not None
+    assert report.document is not None
+
+
+@pytest.mark.parametrize("path", ALL_MESSAGES, ids=lambda p: p.name)
+def test_every_official_sample_passes_the_built_in_rules_without_schemas(path: Path, samples_dir: Path) -> None:
+    report = validate_message(path.read_bytes(), schemas=None)
+    assert report.findings == []
+    assert not report.schema_checked
+
+
+def mutated(samples_dir: Path, change: Callable[[etree._Element], None], sample: str = INNLAGT) -> bytes:
+    root = etree.parse(str(samples_dir / sample)).getroot()
+    change(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def codes(data: bytes, schemas: SchemaSet | None) -> list[str]:
+    return validate_message(data, schemas=schemas).codes
+
+
+def _remove(root: etree._Element, path: str) -> None:
+    for found in root.findall(path):
+        found.getparent().remove(found)
+
+
+def _set_text(root: etree._Element, path: str, value: str) -> None:
+    found = root.find(path)
+    assert found is not None
+    found.text = value
+
+
+PATIENT = f"{MH}MsgInfo/{MH}Patient"
+
+
+def test_not_well_formed_is_t01(samples_dir: Path) -> None:
+    data = (samples_dir / INNLAGT).read_bytes()
+    report = validate_message(data[: len(data) // 2], schemas=None)
+    assert report.codes == ["T01"]
+    assert "linje" in report.findings[0].text
+
+
+@pytest.mark.parametrize("data", [b"", b"   ", b"dette er ikke XML", b"\x00\x01\x02", b"<a><b></a>"])
+def test_garbage_is_t01(data: bytes) -> None:
+    assert codes(data, None) == ["T01"]
+
+
+def test_schema_invalid_is_t02(samples_dir: Path, schemas: SchemaSet) -> None:
+    data = mutated(samples_dir, lambda r: _set_text(r, f"{MH}MsgInfo/{MH}GenDate", "i går"))
+    report = validate_message(data, schemas=schemas)
+    assert report.codes == ["T02"]
+    assert "GenDate" in report.findings[0].text or "GenDate" in report.findings[0].path
+
+
+def test_schema_invalid_content_is_t02(samples_dir: Path, schemas: SchemaSet) -> None:
+    def add_unknown(root: etree._Element) -> None:
+        content = root.find(f"{MH}Document/{MH}RefDoc/{MH}Content")
+        assert content is not None
+        etree.SubElement(content[0], "{http://www.kith.no/xmlstds/po/poKomponent/2012-04-01}Ukjent").text = "x"
+
+    assert "T02" in codes(mutated(samples_dir, add_unknown), schemas)
+
+
+def test_structural_fault_without_schemas_is_still_t02(samples_dir: Path) -> None:
+    data = mutated(samples_dir, lambda r: _remove(r, f"{MH}MsgInfo/{MH}MsgId"))
+    report = validate_message(data, schemas=None)
+    assert report.codes == ["T02"]
+    assert report.findings[0].path.endswith("MsgId")
+
+
+def test_unknown_content_namespace_is_t10(samples_dir: Path, schemas: SchemaSet) -> None:
+    def rename(root: etree._Element) -> None:
+        content = root.find(f"{MH}Document/{MH}RefDoc/{MH}Content")
+        assert content is not None
+        content[0].tag = "{urn:example:ukjent}Melding"
+
+    assert codes(mutated(samples_dir, rename), schemas) == ["T10"]
+    assert codes(mutated(samples_dir, rename), None) == ["T10"]
+
+
+def test_unknown_root_is_t10() -> None:
+    assert codes(b"<?xml version='1.0'?><Melding xmlns='urn:example:ukjent'/>", None) == ["T10"]
+
+
+def test_msg_type_that_does_not_match_the_content_is_t10(samples_dir: Path, schemas: SchemaSet) -> None:
+    def retype(root: etree._Element) -> None:
+        root.find(f"{MH}MsgInfo/{MH}Type").set("V", "INNLEGGELSESRAPPORT")
+
+    assert codes(mutated(samples_dir, retype), schemas) == ["T10"]
+
+
+def test_msg_id_not_a_uuid_is_e10(samples_dir: Path, schemas: SchemaSet) -> None:
+    data = mutated(samples_dir, lambda r: _set_text(r, f"{MH}MsgInfo/{MH}MsgId", "melding-1"))
+    report = validate_message(data, schemas=schemas)
+    assert report.codes == ["E10"]
+    assert report.findings[0].path == "/MsgHead/MsgInfo/MsgId"
+
+
+def test_receiver_without_her_id_is_e21(samples_dir: Path, schemas: SchemaSet) -> None:
+    def strip_her(root: etree._Element) -> None:
+        for ident in root.findall(f"{MH}MsgInfo/{MH}Receiver//{MH}Ident"):
+            ident.find(f"{MH}TypeId").set("V", "ENH")
+
+    assert codes(mutated(samples_dir, strip_her), schemas) == ["E21"]
+
+
+def test_missing_patient_is_e36(samples_dir: Path, schemas: SchemaSet) -> None:
+    assert codes(mutated(samples_dir, lambda r: _remove(r, PATIENT)), schemas) == ["E36"]
+
+
+def test_patient_without_identifier_or_name_is_e36(samples_dir: Path, schemas: SchemaSet) -> None:
+    def anonymise(root: etree._Element) -> None:
+        for tag in ("Ident", "FamilyName", "GivenName"):
+            _remove(root, f"{PATIENT}/{MH}{tag}")
+
+    assert codes(mutated(samples_dir, anonymise), schemas) == ["E36"]
+
+
+def test_missing_fodselsnummer_is_e30(samples_dir: Path, schemas: SchemaSet) -> None:
+    assert codes(mutated(samples_dir, lambda r: _remove(r, f"{PATIENT}/{MH}Ident")), schemas) == ["E30"]
+
+
+@pytest.mark.parametrize("bad", ["15076500566", "1507650056", "32136500565", "abcdefghijk"])
+def test_invalid_fodselsnummer_is_e31(samples_dir: Path, schemas: SchemaSet, bad: str) -> None:
+    report = validate_message(mutated(samples_dir, lambda r: _set_text(r, f"{PATIENT}/{MH}Ident/{MH}Id", bad)),
+                              schemas=schemas)
+    assert report.codes == ["E31"]
+    assert bad not in report.findings[0].text
+
+
+def test_missing_name_is_e32(samples_dir: Path, schemas: SchemaSet) -> None:
+    report = validate_message(mutated(samples_dir, lambda r: _remove(r, f"{PATIENT}/{MH}FamilyName")),
+                              schemas=schemas)
+    assert report.codes == ["E32"]
+    assert "etternavn" in report.findings[0].text
+
+
+def test_several_faults_are_all_reported(samples_dir: Path, schemas: SchemaSet) -> None:
+    def break_many(root: etree._Element) -> None:
+        _set_text(root, f"{MH}MsgInfo/{MH}MsgId", "x")
+        _remove(root, f"{PATIENT}/{MH}GivenName")
+
+    assert codes(mutated(samples_dir, break_many), schemas) == ["E10", "E32"]
+
+
+def test_iso_8859_1_is_read_with_norwegian_letters_intact(samples_dir: Path, schemas: SchemaSet) -> None:
+    root = etree.parse(str(samples_dir / INNLAGT)).getroot()
+    data = etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1")
+    assert "Ø".encode("iso-8859-1") in data
+    report = validate_message(data, schemas=schemas)
+    assert report.valid
+    assert report.head is not None and report.head.msg_info.patient is not None
+    assert report.head.msg_info.patient.address is not None
+    assert report.head.msg_info.patient.address.street_adr == "Flåklypa 31"
+
+
+def test_undeclared_latin1_is_read_as_iso_8859_1() -> None:
+    root = parse_xml("<a>Blåbærsyltetøy</a>".encode("iso-8859-1"))
+    assert root.text == "Blåbærsyltetøy"
+
+
+def test_doctype_is_refused_and_entities_never_expand() -> None:
+    laughs = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">]>
+<lolz>&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;</lolz>"""
+    with pytest.raises(NotWellFormed, match="DOCTYPE"):
+        parse_xml(laughs)
+    assert codes(laughs, None) == ["T01"]
+
+
+def test_external_entity_is_never_read(tmp_path: Path) -> None:
+    secret = tmp_path / "hemmelig.txt"
+    secret.write_text("hemmelig innhold")
+    xxe = f"""<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "{secret.as_uri()}">]><a>&x;</a>""".encode()
+    with pytest.raises(NotWellFormed):
+        parse_xml(xxe)
+    report = validate_message(xxe, schemas=None)
+    assert report.codes == ["T01"]
+    assert "hemmelig innhold" not in report.findings[0].text
+
+
+def test_size_limit() -> None:
+    with pytest.raises(TooLarge):
+        parse_xml(b"<a>" + b"x" * 2000 + b"</a>", max_bytes=1000)
+    report = validate_message(b"<a>" + b"x" * 2000 + b"</a>", schemas=None, max_bytes=1000)
+    assert report.codes == ["T99"]
+    assert "for stor" in report.findings[0].text

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck check clean
+.PHONY: install demo test lint typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# The demo keeps its data in .samhandling/ and validates against the conformance schemas next to the checkout
+# when they are there (an installation uses `samhandling schemas install` instead).
+DEMO_HOME   ?= $(CURDIR)/.samhandling
+SCHEMA_DIR  ?= $(wildcard $(CURDIR)/../shared/conformance/schemas)
+
 demo: $(STAMP)
-	$(BIN)/samhandling demo
+	SAMHANDLING_HOME=$(DEMO_HOME) $(if $(SCHEMA_DIR),SAMHANDLING_SCHEMA_DIR=$(SCHEMA_DIR)) $(BIN)/samhandling demo
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests

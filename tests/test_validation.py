@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from samhandling.standards.parsing import NotWellFormed, TooLarge, parse_xml
+from samhandling.standards.parsing import NotWellFormedError, TooLargeError, parse_xml
 from samhandling.standards.schemas import SchemaSet
 from samhandling.standards.validation import validate_message
 from tests.conftest import sample_files
@@ -191,7 +191,7 @@ def test_doctype_is_refused_and_entities_never_expand() -> None:
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
 <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">]>
 <lolz>&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;</lolz>"""
-    with pytest.raises(NotWellFormed, match="DOCTYPE"):
+    with pytest.raises(NotWellFormedError, match="DOCTYPE"):
         parse_xml(laughs)
     assert codes(laughs, None) == ["T01"]
 
@@ -200,7 +200,7 @@ def test_external_entity_is_never_read(tmp_path: Path) -> None:
     secret = tmp_path / "hemmelig.txt"
     secret.write_text("hemmelig innhold")
     xxe = f"""<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "{secret.as_uri()}">]><a>&x;</a>""".encode()
-    with pytest.raises(NotWellFormed):
+    with pytest.raises(NotWellFormedError):
         parse_xml(xxe)
     report = validate_message(xxe, schemas=None)
     assert report.codes == ["T01"]
@@ -208,7 +208,7 @@ def test_external_entity_is_never_read(tmp_path: Path) -> None:
 
 
 def test_size_limit() -> None:
-    with pytest.raises(TooLarge):
+    with pytest.raises(TooLargeError):
         parse_xml(b"<a>" + b"x" * 2000 + b"</a>", max_bytes=1000)
     report = validate_message(b"<a>" + b"x" * 2000 + b"</a>", schemas=None, max_bytes=1000)
     assert report.codes == ["T99"]

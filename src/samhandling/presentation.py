@@ -100,12 +100,16 @@ def _value_text(value: Any) -> str | None:
         return f"{label} ({value.v})" if value.v else label
     if isinstance(value, CS):
         return f"{value.dn or ''} ({value.v})" if value.v else (value.dn or "")
-    if isinstance(value, TS | URL | BL):
+    if isinstance(value, BL):
+        return _value_text(value.v) if value.v is not None else ""
+    if isinstance(value, TS | URL):
         return str(value.v)
     if isinstance(value, PQ):
         return f"{value.v} {value.u or ''}".strip()
+    if isinstance(value, bool):
+        return "ja" if value else "nei"
     if isinstance(value, etree._Element):
-        return masked(" ".join("".join(value.itertext()).split()))
+        return masked(" ".join("".join(str(t) for t in value.itertext()).split()))
     if is_model(type(value)):
         return None
     return masked(str(value))

@@ -21,13 +21,22 @@ class Settings(BaseSettings):
     home: Path = Field(default=DEFAULT_HOME, description="Data directory of this installation.")
     schema_dir: Path | None = Field(
         default=None,
-        description="Folder with the official XSDs; default <home>/schemas, where `samhandling schemas install` puts them.",
+        description="Folder with the official XSDs; default <home>/schemas, where `schemas install` puts them.",
     )
     max_message_bytes: int = Field(default=50 * 1024 * 1024, gt=0, description="Largest message accepted.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the node's database, e.g. postgresql+psycopg://user@host:5432/samhandling; "
+        "default a SQLite file <home>/samhandling.db.",
+    )
 
     @property
     def effective_schema_dir(self) -> Path:
         return self.schema_dir if self.schema_dir is not None else self.home / "schemas"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'samhandling.db'}"
 
     @cached_property
     def schemas(self) -> SchemaSet | None:

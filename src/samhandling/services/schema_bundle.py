@@ -18,7 +18,10 @@ WANTED_SUFFIXES = (".xsd", ".xml")
 
 
 def install_bundle(source: Path, target: Path) -> int:
-    """Install the schemas in ``source`` into ``target``; returns the number of XSD files. ValueError on a bad bundle."""
+    """Install the schemas in ``source`` into ``target`` and return how many XSDs it holds.
+
+    Raises ValueError, with a Norwegian one-line reason, for a bundle that is missing or not the official one.
+    """
     if not source.exists():
         raise ValueError(f"{source}: finnes ikke")
     with tempfile.TemporaryDirectory() as tmp:

@@ -294,30 +294,31 @@ class _Reader:
             else:
                 any_slot = slot
                 values[slot.attr] = []
-        for qn in elem.attrib:
-            if qn not in seen_attrs and not qn.startswith(f"{{{XSI}}}"):
-                self._unknown(f"{path}/@{_local(qn)}", "attributtet er ikke kjent i denne meldingstypen")
+        for attr_name in map(str, elem.attrib):
+            if attr_name not in seen_attrs and not attr_name.startswith(f"{{{XSI}}}"):
+                self._unknown(f"{path}/@{_local(attr_name)}", "attributtet er ikke kjent i denne meldingstypen")
         for child in _children(elem):
             tag = child.tag
             assert isinstance(tag, str)
             child_path = f"{path}/{_local(tag)}"
-            slot = by_tag.get(tag)
-            if slot is None:
+            bound = by_tag.get(tag)
+            if bound is None:
                 if any_slot is not None:
                     values[any_slot.attr].append(child)
                     continue
                 self._unknown(child_path, "elementet er ikke kjent i denne meldingstypen")
                 continue
-            value = self._value(slot, child, child_path)
-            if slot.many:
-                values[slot.attr].append(value)
-            elif slot.attr in values:
+            value = self._value(bound, child, child_path)
+            if bound.many:
+                values[bound.attr].append(value)
+            elif bound.attr in values:
                 raise BindingError(child_path, "elementet forekommer flere ganger, men er bare tillatt én gang")
             else:
-                values[slot.attr] = value
+                values[bound.attr] = value
+        defaults = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
         for slot in slots:
             if slot.attr not in values and not slot.optional and not slot.many:
-                f = next(f for f in dataclasses.fields(cls) if f.name == slot.attr)
+                f = defaults[slot.attr]
                 if f.default is MISSING and f.default_factory is MISSING:
                     kind = "attributtet" if slot.xml.kind == "attribute" else "elementet"
                     raise BindingError(f"{path}/{slot.xml.name}", f"{kind} mangler")
@@ -338,7 +339,9 @@ def write(obj: Any, name: str, namespaces: Namespaces, *, ns: str | None = None,
     """Build the element ``name`` (in namespace key ``ns``, default the model's own) for ``obj``."""
     owner_ns: str = type(obj).__xml_ns__
     tag = _qname(ns, owner_ns, name, namespaces)
-    elem = etree.Element(tag, nsmap=nsmap) if parent is None else etree.SubElement(parent, tag, nsmap=nsmap)
+    # lxml accepts None as the default namespace's prefix; lxml-stubs do not know it.
+    prefixes: Any = nsmap
+    elem = etree.Element(tag, nsmap=prefixes) if parent is None else etree.SubElement(parent, tag, nsmap=prefixes)
     _fill(obj, elem, namespaces)
     return elem
 
@@ -389,7 +392,8 @@ def canonical(elem: _Element) -> bytes:
 def same_information(a: Any, b: Any) -> bool:
     """True when two models carry the same information; wildcard XML is compared canonically."""
     if isinstance(a, etree._Element) and isinstance(b, etree._Element):
-        return canonical(a) == canonical(b)
+        # The tail is the text after a wildcard element in mixed content: part of the information too.
+        return canonical(a) == canonical(b) and (a.tail or "").strip() == (b.tail or "").strip()
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(same_information(x, y) for x, y in zip(a, b, strict=True))
     if is_model(type(a)) and type(a) is type(b):

@@ -16,7 +16,7 @@ from lxml import etree
 
 from samhandling.standards import kith
 from samhandling.standards.binding import AnyXml, Namespaces, any_content, element, read, write, xml_type
-from samhandling.standards.kith import CS, CV, TS, URL
+from samhandling.standards.kith import CS, CV, TS
 
 MSGHEAD_NS = "http://www.kith.no/xmlstds/msghead/2006-05-24"
 XMLDSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
@@ -172,7 +172,7 @@ class Receiver:
 @xml_type(ns="mh")
 @dataclass(kw_only=True)
 class OtherReceiver:
-    """A copy receiver; ``RoleReceiver`` says its role (code system 9034, e.g. ``COP``)."""
+    """A copy receiver; ``RoleReceiver`` says its role (code system 8112, e.g. ``COP``)."""
 
     com_method: CS | None = element("ComMethod", default=None)
     role_receiver: CS = element("RoleReceiver")
@@ -313,7 +313,7 @@ class MsgHead:
 
 def base64_content(data: bytes) -> Content:
     """A ``Content`` holding ``data`` in a ``Base64Container`` (kith-base64.xsd)."""
-    container = etree.Element(f"{{{BASE64_NS}}}Base64Container", nsmap={None: BASE64_NS})
+    container = etree.Element(f"{{{BASE64_NS}}}Base64Container", nsmap={"b64": BASE64_NS})
     container.text = base64.b64encode(data).decode("ascii")
     return Content(any=[container])
 
@@ -323,7 +323,7 @@ def read_msghead(root: etree._Element, *, strict: bool = True) -> MsgHead:
 
 
 def write_msghead(head: MsgHead) -> etree._Element:
-    return write(head, "MsgHead", NAMESPACES, nsmap={None: MSGHEAD_NS})
+    return write(head, "MsgHead", NAMESPACES, nsmap=NAMESPACES.nsmap(["mh"]))
 
 
 def her_ident(her_id: str) -> Ident:

@@ -21,7 +21,7 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 _DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*['\"]([A-Za-z0-9._-]+)['\"]")
 
 
-class NotWellFormed(ValueError):
+class NotWellFormedError(ValueError):
     """The bytes are not a well-formed, acceptable XML document (AppRec error T01)."""
 
     def __init__(self, message: str, line: int | None = None) -> None:
@@ -29,7 +29,7 @@ class NotWellFormed(ValueError):
         self.line = line
 
 
-class TooLarge(ValueError):
+class TooLargeError(ValueError):
     """The document is larger than the configured limit."""
 
 
@@ -50,11 +50,11 @@ def declared_encoding(data: bytes) -> str | None:
 
 
 def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
-    """Parse untrusted message bytes into the root element, or raise NotWellFormed / TooLarge."""
+    """Parse untrusted message bytes into the root element, or raise NotWellFormedError / TooLargeError."""
     if len(data) > max_bytes:
-        raise TooLarge(f"dokumentet er {len(data):,} byte, grensen er {max_bytes:,} byte".replace(",", " "))
+        raise TooLargeError(f"dokumentet er {len(data):,} byte, grensen er {max_bytes:,} byte".replace(",", " "))
     if not data.strip():
-        raise NotWellFormed("dokumentet er tomt")
+        raise NotWellFormedError("dokumentet er tomt")
     if declared_encoding(data) is None:
         data = _as_utf8(data)
     try:
@@ -62,11 +62,11 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
         reason = exc.msg or str(exc)
-        raise NotWellFormed(f"ikke velformet XML: {reason}", line) from None
+        raise NotWellFormedError(f"ikke velformet XML: {reason}", line) from None
     except ValueError as exc:  # e.g. an encoding lxml does not know
-        raise NotWellFormed(f"ikke lesbar XML: {exc}") from None
-    if tree.docinfo.doctype:
-        raise NotWellFormed("dokumenttypedeklarasjon (DOCTYPE) er ikke tillatt i meldinger")
+        raise NotWellFormedError(f"ikke lesbar XML: {exc}") from None
+    if tree.docinfo.doctype:  # type: ignore[attr-defined]  # missing in lxml-stubs
+        raise NotWellFormedError("dokumenttypedeklarasjon (DOCTYPE) er ikke tillatt i meldinger")
     return tree.getroot()
 
 

@@ -55,11 +55,11 @@ def _load() -> None:
     global _loaded
     if _loaded:
         return
-    _loaded = True
     from samhandling.standards import apprec, dialogmelding, plo
 
     for module in (apprec, dialogmelding, plo):
         register(module.STANDARDS)
+    _loaded = True
 
 
 def all_standards() -> list[ContentStandard]:

@@ -40,15 +40,15 @@ class _LocalResolver(etree.Resolver):
         super().__init__()
         self.index = index
 
-    def resolve(self, system_url: str | None, public_id: str | None, context: Any) -> Any:
+    def resolve(self, system_url: str | None, public_id: str | None, context: Any) -> Any:  # type: ignore[override]
         if not system_url:
             return None
         name = system_url.replace("\\", "/").rsplit("/", 1)[-1]
         local = self.index.get(name)
         if local is not None:
-            return self.resolve_filename(str(local), context)
+            return self.resolve_filename(str(local), context)  # type: ignore[attr-defined]  # missing in lxml-stubs
         # Nothing of ours: refuse rather than let libxml2 go to the network.
-        return self.resolve_string(b"", context)
+        return self.resolve_string(b"", context, base_url=None)
 
 
 class SchemaSet:
@@ -123,7 +123,7 @@ class SchemaSet:
         doc = elem.getroottree() if elem.getparent() is None else etree.ElementTree(_detached(elem))
         if schema.validate(doc):
             return []
-        return [SchemaIssue(e.path or "/", e.message, e.line) for e in schema.error_log]
+        return [SchemaIssue(e.path or "/", e.message, e.line) for e in schema.error_log]  # type: ignore[attr-defined]
 
 
 def _detached(elem: etree._Element) -> etree._Element:

@@ -1,0 +1,429 @@
+"""Dialogmelding 1.0 and 1.1: the official samples, the builders and the differences between the versions."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from samhandling.standards import dialogmelding as dm
+from samhandling.standards import kith, registry
+from samhandling.standards.binding import XSI, BindingError, canonical, same_information
+from samhandling.standards.kith import CS, CV
+from samhandling.standards.msghead import MsgHead, read_msghead
+from samhandling.standards.schemas import SchemaSet
+from tests.conftest import sample_files
+
+SAMPLES = sample_files("dialogmelding-1.0/*.xml", "dialogmelding-1.1/*.xml")
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+
+
+def _head(path: Path) -> MsgHead:
+    return read_msghead(etree.parse(str(path)).getroot())
+
+
+def _business_document(path: Path) -> etree._Element:
+    found = _head(path).business_document()
+    assert found is not None
+    return found
+
+
+def _sample(samples_dir: Path, name: str) -> dm.Dialogmelding:
+    return dm.read_dialogmelding(_business_document(next(samples_dir.glob(f"dialogmelding-1.*/{name}"))))
+
+
+def _schema_issues(schemas: SchemaSet, document: dm.Dialogmelding) -> list[str]:
+    written = dm.write_dialogmelding(document)
+    return [issue.message for issue in schemas.validate(written, dm.standard(document.version).schema_file)]
+
+
+def _without_schema_location(elem: etree._Element) -> etree._Element:
+    clone = copy.deepcopy(elem)
+    for node in clone.iter():
+        if f"{{{XSI}}}schemaLocation" in node.attrib:
+            del node.attrib[f"{{{XSI}}}schemaLocation"]
+    return clone
+
+
+# --- the official samples --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_sample_reads_strictly_writes_back_and_validates(path: Path, schemas: SchemaSet) -> None:
+    original = _business_document(path)
+    document = registry.read_content(original, strict=True)
+    assert isinstance(document, dm.Dialogmelding)
+    assert dm.model_issues(document) == []
+
+    written = registry.write_content(document)
+
+    assert written.tag == original.tag  # the model's type keeps the version
+    assert schemas.validate(written, dm.standard(document.version).schema_file) == []
+    assert same_information(document, registry.read_content(written))
+    assert canonical(written) == canonical(_without_schema_location(original))
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_msg_type_of_sample_is_its_msghead_type(path: Path, samples_dir: Path) -> None:
+    head = _head(path)
+    document = dm.read_dialogmelding(_business_document(path))
+
+    assert dm.msg_type_of(document) == head.msg_type
+    assert dm.MSG_TYPES[head.msg_type] == head.msg_info.type.dn
+    assert head.msg_type in dm.standard(document.version).msg_types
+
+
+def test_samples_of_both_versions_are_present(samples_dir: Path) -> None:
+    versions = {dm.read_dialogmelding(_business_document(path)).version for path in SAMPLES}
+    assert versions == {"1.0", "1.1"}
+
+
+def test_sample_with_a_two_megabyte_attachment_reads(samples_dir: Path) -> None:
+    path = samples_dir / "dialogmelding-1.1" / "Helsefaglig dialog.xml"
+
+    (ref_doc, data), = _head(path).attachments()
+    document = dm.read_dialogmelding(_business_document(path))
+
+    assert ref_doc.mime_type == "application/pdf"
+    assert data.startswith(b"%PDF") and len(data) > 1_000_000
+    assert isinstance(document, dm.Dialogmelding11)
+    assert dm.msg_type_of(document) == dm.DIALOG_HELSEFAGLIG
+
+
+def test_standards_name_the_official_schemas(schemas: SchemaSet) -> None:
+    for standard in dm.STANDARDS:
+        assert schemas.path_of(standard.schema_file).is_file()
+        assert registry.standard_of(standard.model()) == standard
+
+
+# --- builders reproduce the official samples -------------------------------------------------------
+
+def _avvik_like(sample: dm.Dialogmelding) -> dm.Dialogmelding:
+    note = sample.notat[0]
+    assert note.tekst_notat_innhold is not None
+    return dm.avvik(tekst=note.tekst_notat_innhold.plain_text(), roller=note.roller_relatert_notat)
+
+
+def _foresporsel_like(sample: dm.Dialogmelding) -> dm.Dialogmelding:
+    request = sample.foresporsel[0]
+    assert request.sporsmal is not None
+    return dm.foresporsel(sporsmal=request.sporsmal.plain_text(), type_foresp=dm.ANNEN_HENVENDELSE_FRA_PLO,
+                          roller=request.roller_relatert_notat)
+
+
+def _svar_like(sample: dm.Dialogmelding) -> dm.Dialogmelding:
+    note = sample.notat[0]
+    assert note.tekst_notat_innhold is not None
+    return dm.svar_pa_foresporsel(tekst=note.tekst_notat_innhold.plain_text(), svar_pa=note.foresporsel,
+                                  roller=note.roller_relatert_notat)
+
+
+def _helsefaglig_like(sample: dm.Dialogmelding) -> dm.Dialogmelding:
+    note = sample.notat[0]
+    author_role, wanted_role = note.roller_relatert_notat
+    author, wanted = author_role.healthcare_professional, wanted_role.healthcare_professional
+    assert note.tema is not None and note.tekst_notat_innhold is not None
+    assert author is not None and wanted is not None and author.tele_com[0].tele_address.v is not None
+    author_built = dm.helsepersonell_rolle(
+        role_to_patient=author_role.role_to_patient,
+        family_name=author.family_name,
+        given_name=author.given_name,
+        hpr_nummer=author.ident[0].id,
+        telefon=author.tele_com[0].tele_address.v.removeprefix("tel:"),
+    )
+    return dm.helsefaglig_dialog(
+        tema=note.tema,
+        tekst=note.tekst_notat_innhold.plain_text(),
+        roller=[author_built],
+        kontakt_hos_mottaker=wanted.type_healthcare_professional,
+    )
+
+
+@pytest.mark.parametrize(("name", "build"), [
+    ("Dialogmelding_avvik_v1-0.xml", _avvik_like),
+    ("Dialogmelding_foresporsel_PLO_v1-0.xml", _foresporsel_like),
+    ("Dialogmelding_svar_foresporsel_PLO_v1-0.xml", _svar_like),
+    ("Helsefaglig dialog_angi profesjon hos mottaker.xml", _helsefaglig_like),
+])
+def test_builder_reproduces_official_sample(
+    name: str, build: Callable[[dm.Dialogmelding], dm.Dialogmelding], samples_dir: Path
+) -> None:
+    sample = _sample(samples_dir, name)
+    assert same_information(build(sample), sample)
+
+
+# --- every builder, in every version it supports ---------------------------------------------------
+
+AUTHOR = dm.helsepersonell_rolle(
+    role_to_patient=CV(v="9", dn="Primærkontakt", s=dm.OID_ROLLE_TIL_PASIENT),
+    type_healthcare_professional=CS(v="SP", dn="Sykepleier"),
+    family_name="Testesen",
+    given_name="Synne",
+    hpr_nummer="1234567",
+    telefon="99887766",
+)
+
+QUESTION = "Hvilke legemidler bruker pasienten nå?"
+
+
+def _new_foresporsel(version: dm.Version) -> dm.Dialogmelding:
+    return dm.foresporsel(sporsmal=QUESTION, roller=[AUTHOR], version=version)
+
+
+def _new_svar(version: dm.Version) -> dm.Dialogmelding:
+    received = dm.foresporsel(sporsmal=QUESTION, version=version)
+    return dm.svar_pa_foresporsel(tekst="Listen er oppdatert i dag.", svar_pa=received, version=version)
+
+
+def _new_avvik(version: dm.Version) -> dm.Dialogmelding:
+    return dm.avvik(tekst=dm.PASIENTEN_TILHORER_IKKE_KOMMUNEN, version=version)
+
+
+def _new_notat(version: dm.Version) -> dm.Dialogmelding:
+    return dm.notat(tekst="Pasienten har fått ny rullator.", tema="Hjelpemidler", version=version)
+
+
+def _new_helsefaglig_dialog(version: dm.Version) -> dm.Dialogmelding:
+    """Helsefaglig dialog exists in 1.1 only, so the builder takes no version."""
+    return dm.helsefaglig_dialog(tema="Spørsmål om oppfølging", tekst="Trenger råd om sårstell.",
+                                 roller=[AUTHOR], kontakt_hos_mottaker=CS(v="SP", dn="Sykepleier"))
+
+
+BUILDERS: list[tuple[Callable[[dm.Version], dm.Dialogmelding], str, tuple[dm.Version, ...]]] = [
+    (_new_foresporsel, dm.DIALOG_FORESPORSEL, ("1.0", "1.1")),
+    (_new_svar, dm.DIALOG_SVAR, ("1.0", "1.1")),
+    (_new_avvik, dm.DIALOG_AVVIK, ("1.0", "1.1")),
+    (_new_notat, dm.DIALOG_NOTAT, ("1.0", "1.1")),
+    (_new_helsefaglig_dialog, dm.DIALOG_HELSEFAGLIG, ("1.1",)),
+]
+CASES = [
+    pytest.param(build, version, msg_type, id=f"{build.__name__.removeprefix('_new_')}-{version}")
+    for build, msg_type, versions in BUILDERS
+    for version in versions
+]
+
+
+@pytest.mark.parametrize(("build", "version", "msg_type"), CASES)
+def test_builder_output_validates_and_round_trips(
+    build: Callable[[dm.Version], dm.Dialogmelding], version: dm.Version, msg_type: str, schemas: SchemaSet
+) -> None:
+    document = build(version)
+
+    assert document.version == version
+    assert dm.msg_type_of(document) == msg_type
+    assert _schema_issues(schemas, document) == []
+    assert same_information(dm.read_dialogmelding(dm.write_dialogmelding(document)), document)
+
+
+def test_builders_default_to_version_1_0() -> None:
+    assert isinstance(dm.foresporsel(sporsmal="Spørsmål"), dm.Dialogmelding10)
+    assert isinstance(dm.avvik(tekst=dm.PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER), dm.Dialogmelding10)
+    assert isinstance(dm.notat(tekst="Notat"), dm.Dialogmelding10)
+    assert isinstance(dm.svar_pa_foresporsel(tekst="Svar"), dm.Dialogmelding10)
+
+
+def test_builders_copy_the_codes_they_default_to() -> None:
+    first, second = dm.avvik(tekst="a"), dm.avvik(tekst="b")
+    first.notat[0].tema_kodet.dn = "endret"
+
+    assert second.notat[0].tema_kodet.dn == "Feil adressat"
+    assert dm.FEIL_ADRESSAT.dn == "Feil adressat"
+
+
+# --- Tilbakemelding om feil i mottatt melding ------------------------------------------------------
+
+@pytest.mark.parametrize("text", [dm.PASIENTEN_TILHORER_IKKE_KOMMUNEN,
+                                  dm.PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER])
+def test_avvik_for_a_misdirected_plo_message(text: str, schemas: SchemaSet) -> None:
+    document = dm.avvik(tekst=text)
+    note = dm.read_dialogmelding(dm.write_dialogmelding(document)).notat[0]
+
+    assert (note.tema_kodet.v, note.tema_kodet.s, note.tema_kodet.dn) == ("1", "2.16.578.1.12.4.1.1.8117",
+                                                                           "Feil adressat")
+    assert note.tekst_notat_innhold is not None and note.tekst_notat_innhold.plain_text() == text
+    assert _schema_issues(schemas, document) == []
+
+
+# --- Svar på forespørsel ---------------------------------------------------------------------------
+
+def test_svar_carries_a_copy_of_the_request_it_answers() -> None:
+    received = dm.foresporsel(sporsmal="Når ble pasienten sist vaksinert?", roller=[AUTHOR])
+
+    answer = dm.svar_pa_foresporsel(tekst="I oktober.", svar_pa=received)
+    copied = answer.notat[0].foresporsel
+
+    assert copied is not None and copied is not received.foresporsel[0]
+    assert same_information(copied, received.foresporsel[0])
+    assert dm.msg_type_of(answer) == dm.DIALOG_SVAR
+
+
+def test_svar_is_written_in_the_version_of_the_answered_document(schemas: SchemaSet) -> None:
+    received = dm.foresporsel(sporsmal="Spørsmål", emne_sporsmal="Emne", version="1.1")
+
+    answer = dm.svar_pa_foresporsel(tekst="Svar", svar_pa=received)
+
+    assert isinstance(answer, dm.Dialogmelding11)
+    assert _schema_issues(schemas, answer) == []
+
+
+def test_svar_in_1_0_refuses_a_request_with_content_only_1_1_has() -> None:
+    received = dm.foresporsel(sporsmal="Spørsmål", emne_sporsmal="Emne", version="1.1")
+
+    with pytest.raises(ValueError, match=r"EmneSporsmal: finnes ikke i Dialogmelding 1\.0"):
+        dm.svar_pa_foresporsel(tekst="Svar", svar_pa=received, version="1.0")
+
+
+def test_svar_to_a_document_with_several_requests_is_refused() -> None:
+    received = dm.foresporsel(sporsmal="Første")
+    received.foresporsel.append(copy.deepcopy(received.foresporsel[0]))
+
+    with pytest.raises(ValueError, match="flere forespørsler"):
+        dm.svar_pa_foresporsel(tekst="Svar", svar_pa=received)
+
+
+def test_svar_to_a_document_without_request_carries_none() -> None:
+    received = dm.notat(tekst="Pasienten er flyttet.")
+
+    answer = dm.svar_pa_foresporsel(tekst="Takk for beskjed.", svar_pa=received)
+
+    assert answer.notat[0].foresporsel is None
+    assert dm.msg_type_of(answer) == dm.DIALOG_SVAR
+
+
+# --- texts: æøå, XHTML and the element Formål ------------------------------------------------------
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+@pytest.mark.parametrize("encoding", ["UTF-8", "ISO-8859-1"])
+def test_norwegian_letters_survive_serialisation(version: dm.Version, encoding: str) -> None:
+    text = "Blåbærsyltetøy til frokost; ÆØÅ æøå"
+    document = dm.notat(tekst=text, tema="Ernæring på sykehjemmet", merknad="Gjelder også søndager",
+                        version=version)
+
+    data = etree.tostring(dm.write_dialogmelding(document), encoding=encoding, xml_declaration=True)
+    note = dm.read_dialogmelding(etree.fromstring(data)).notat[0]
+
+    assert note.tekst_notat_innhold is not None and note.tekst_notat_innhold.plain_text() == text
+    assert (note.tema, note.merknad) == ("Ernæring på sykehjemmet", "Gjelder også søndager")
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+def test_formal_is_written_as_the_element_named_with_a_ring(version: dm.Version, schemas: SchemaSet) -> None:
+    purpose = CV(v="2", dn="Helsehjelp til pasient som har journal", s="2.16.578.1.12.4.1.1.9068")
+    document = dm.foresporsel(sporsmal="Spørsmål", formal=purpose, begrunnelse="Oppfølging", version=version)
+
+    written = dm.write_dialogmelding(document)
+
+    assert written.find(f"{{{dm.standard(version).namespace}}}Foresporsel/"
+                        f"{{{dm.standard(version).namespace}}}Formål") is not None
+    assert _schema_issues(schemas, document) == []
+    assert same_information(dm.read_dialogmelding(written), document)
+
+
+def _formatted() -> dm.FormattedText:
+    paragraph = etree.Element(f"{{{XHTML_NS}}}p")
+    paragraph.text = "Sår på venstre legg, "
+    bold = etree.SubElement(paragraph, f"{{{XHTML_NS}}}b")
+    bold.text = "tiltagende"
+    bold.tail = " siden mandag."
+    paragraph.tail = " Ber om vurdering."
+    return dm.FormattedText(text="Hei. ", xhtml=[paragraph])
+
+
+def test_xhtml_formatted_text_validates_and_round_trips(schemas: SchemaSet) -> None:
+    document = dm.helsefaglig_dialog(tema="Sårstell", tekst=_formatted())
+
+    written = dm.write_dialogmelding(document)
+    again = dm.read_dialogmelding(written)
+
+    assert _schema_issues(schemas, document) == []
+    assert canonical(dm.write_dialogmelding(again)) == canonical(written)  # tails included
+    note = again.notat[0]
+    assert note.tekst_notat_innhold is not None
+    assert note.tekst_notat_innhold.plain_text() == (
+        "Hei. Sår på venstre legg, tiltagende siden mandag. Ber om vurdering."
+    )
+
+
+def test_xhtml_question_is_1_1_only(schemas: SchemaSet) -> None:
+    assert _schema_issues(schemas, dm.foresporsel(sporsmal=_formatted(), version="1.1")) == []
+    with pytest.raises(ValueError, match=r"Sporsmal: kan bare inneholde tekst i Dialogmelding 1\.0"):
+        dm.foresporsel(sporsmal=_formatted(), version="1.0")
+
+
+# --- the differences between the versions ----------------------------------------------------------
+
+def test_1_1_content_in_a_1_0_document_is_named_and_the_schema_agrees(schemas: SchemaSet) -> None:
+    unit = dm.RollerRelatertNotat(tilknyttet_enhet=dm.TilknyttetEnhet(kontaktenhet=_nursing_home()))
+    document_1_1 = dm.helsefaglig_dialog(tema="Tema", tekst="Tekst", roller=[unit])
+    document_1_0 = dm.Dialogmelding10(notat=document_1_1.notat)
+
+    assert dm.model_issues(document_1_1) == []
+    assert _schema_issues(schemas, document_1_1) == []
+    assert dm.model_issues(document_1_0) == [
+        "Dialogmelding/Notat[1]/RollerRelatertNotat[1]/TilknyttetEnhet: finnes ikke i Dialogmelding 1.0",
+    ]
+    assert _schema_issues(schemas, document_1_0) != []
+
+
+def test_request_additions_of_1_1_are_refused_in_1_0() -> None:
+    journal = [CV(v="1", dn="Legemidler", s="2.16.578.1.12.4.1.1.9066"),
+               CV(v="2", dn="Diagnoser", s="2.16.578.1.12.4.1.1.9066")]
+    document = dm.foresporsel(sporsmal="Spørsmål", version="1.1")
+    document.foresporsel[0].type_journalinfo = journal
+    document.foresporsel[0].kodet_opplysning = CV(v="1", dn="Hentes", s="2.16.578.1.12.4.1.1.8324")
+
+    assert dm.model_issues(dm.Dialogmelding10(foresporsel=document.foresporsel)) == [
+        "Dialogmelding/Foresporsel[1]/TypeJournalinfo: kan bare forekomme én gang i Dialogmelding 1.0",
+        "Dialogmelding/Foresporsel[1]/KodetOpplysning: finnes ikke i Dialogmelding 1.0",
+    ]
+
+
+def test_choices_the_model_cannot_express_are_named() -> None:
+    both = dm.RollerRelatertNotat(healthcare_professional=dm.HealthcareProfessional(family_name="Testesen"),
+                                  person=dm.Person(family_name="Testesen"))
+    note = dm.Notat(tema_kodet=dm.NOTAT_OM_PASIENT, roller_relatert_notat=[both])
+    document = dm.Dialogmelding11(foresporsel=dm.foresporsel(sporsmal="Spørsmål").foresporsel, notat=[note])
+
+    with pytest.raises(ValueError, match="ikke begge"):
+        dm.notat(tekst="Notat", roller=[both])
+    assert dm.model_issues(document) == [
+        "Dialogmelding: kan ikke ha både Foresporsel og Notat",
+        "Dialogmelding/Notat[1]/RollerRelatertNotat[1]: "
+        "kan ha HealthcareProfessional eller Person, ikke begge",
+    ]
+
+
+def test_role_without_person_is_1_1_only(schemas: SchemaSet) -> None:
+    role = dm.RollerRelatertNotat(role_to_patient=dm.KONTAKT_HOS_MOTTAKER)
+
+    assert _schema_issues(schemas, dm.notat(tekst="Notat", roller=[role], version="1.1")) == []
+    with pytest.raises(ValueError, match=r"må ha HealthcareProfessional eller Person i Dialogmelding 1\.0"):
+        dm.notat(tekst="Notat", roller=[role])
+
+
+def _nursing_home() -> kith.Organisation:
+    return kith.Organisation(
+        organisation_name="Testheimen sykehjem",
+        ident=[kith.Ident(id="123456789", type_id=CV(v="ENH", dn="Organisasjonsnummeret i Enhetsregister",
+                                                          s="2.16.578.1.12.4.1.1.9051"))],
+    )
+
+
+# --- reading is strict -----------------------------------------------------------------------------
+
+def test_unknown_element_is_refused() -> None:
+    written = dm.write_dialogmelding(dm.notat(tekst="Notat"))
+    namespace = dm.standard("1.0").namespace
+    note = written.find(f"{{{namespace}}}Notat")
+    assert note is not None
+    etree.SubElement(note, f"{{{namespace}}}Ukjent")
+
+    with pytest.raises(BindingError, match="Dialogmelding/Notat/Ukjent"):
+        dm.read_dialogmelding(written)
+
+
+def test_msg_type_of_an_empty_document_is_refused() -> None:
+    with pytest.raises(ValueError, match="verken forespørsel eller notat"):
+        dm.msg_type_of(dm.Dialogmelding10())

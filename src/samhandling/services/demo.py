@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -19,7 +18,7 @@ from samhandling.domain.identifiers import mask_person_id, synthetic_person_id
 from samhandling.settings import Settings
 from samhandling.standards import apprec
 from samhandling.standards.message import compose, message_bytes, to_bytes
-from samhandling.standards.msghead import MsgHead, Patient, party, person_ident
+from samhandling.standards.msghead import Patient, party, person_ident
 from samhandling.standards.plo import examples
 from samhandling.standards.validation import ValidationReport, validate_message
 
@@ -34,7 +33,7 @@ def demo_patient() -> Patient:
                    ident=[person_ident(fnr)])
 
 
-def _answer(report: ValidationReport, console: Console) -> apprec.AppRec:
+def _answer(report: ValidationReport) -> apprec.AppRec:
     """The AppRec the receiver sends for a validated message, in the version coupled to its standard."""
     assert report.head is not None and report.standard is not None
     errors = [apprec.AppRecError(apprec.ERROR_CODES[f.code], f.text) for f in report.findings]
@@ -75,7 +74,7 @@ def run_demo(settings: Settings, console: Console) -> None:
     rapport = compose(examples.innleggelsesrapport(), msg_type="INNLEGGELSESRAPPORT",
                       sender=MUNICIPALITY, receiver=HOSPITAL, patient=patient)
     received = record("1-innleggelsesrapport.xml", message_bytes(rapport))
-    record("2-apprec-ok.xml", to_bytes(apprec.write_apprec(_answer(received, console))))
+    record("2-apprec-ok.xml", to_bytes(apprec.write_apprec(_answer(received))))
 
     innlagt = compose(examples.melding_om_innlagt_pasient(innlagt=datetime(2026, 11, 26, 9, 30)),
                       msg_type="LOG_INNLAGT", sender=HOSPITAL, receiver=MUNICIPALITY, patient=patient,
@@ -85,12 +84,13 @@ def run_demo(settings: Settings, console: Console) -> None:
     wrong = compose(examples.innleggelsesrapport(), msg_type="INNLEGGELSESRAPPORT",
                     sender=MUNICIPALITY, receiver=HOSPITAL, patient=_mistyped(patient))
     rejected = record("4-innleggelsesrapport-feil-fnr.xml", message_bytes(wrong))
-    record("5-apprec-avvist.xml", to_bytes(apprec.write_apprec(_answer(rejected, console))))
+    record("5-apprec-avvist.xml", to_bytes(apprec.write_apprec(_answer(rejected))))
 
     console.print(table)
     for finding in rejected.findings:
         console.print(f"Avvist med {finding.code}: {finding.text}", markup=False)
-    console.print(f"\nMeldingene ligger i {folder}. Vis en med: samhandling show {folder / '1-innleggelsesrapport.xml'}")
+    console.print(f"\nMeldingene ligger i {folder}.")
+    console.print(f"Vis en av dem med: samhandling show {folder / '1-innleggelsesrapport.xml'}")
 
 
 def _mistyped(patient: Patient) -> Patient:
@@ -102,6 +102,3 @@ def _mistyped(patient: Patient) -> Patient:
     return Patient(family_name=patient.family_name, given_name=patient.given_name,
                    date_of_birth=patient.date_of_birth, ident=[person_ident(swapped)])
 
-
-def written_files(settings: Settings) -> list[Path]:
-    return sorted((settings.home / "demo").glob("*.xml"))

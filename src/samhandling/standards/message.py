@@ -67,10 +67,19 @@ def conversation_ref_for(parent: MsgHead) -> ConversationRef:
     )
 
 
+def msg_type_for(document: Any) -> str:
+    """The MsgHead type (code system 8279) a typed business document travels as."""
+    from samhandling.standards import dialogmelding, plo
+
+    if isinstance(document, dialogmelding.Dialogmelding):
+        return dialogmelding.msg_type_of(document)
+    return plo.msg_type_of(document)
+
+
 def compose(
     document: Any,
     *,
-    msg_type: str,
+    msg_type: str | None = None,
     sender: Organisation,
     receiver: Organisation,
     patient: Patient | None,
@@ -80,12 +89,16 @@ def compose(
     gen_date: datetime | None = None,
     processing_status: str | None = None,
 ) -> MsgHead:
-    """Wrap a typed business document in a MsgHead addressed from ``sender`` to ``receiver``."""
+    """Wrap a typed business document in a MsgHead addressed from ``sender`` to ``receiver``.
+
+    The message type is the one the document's standard prescribes, unless ``msg_type`` says otherwise.
+    """
     now = gen_date or datetime.now().replace(microsecond=0)
     content = registry.write_content(document)
+    kind = msg_type or msg_type_for(document)
     return MsgHead(
         msg_info=MsgInfo(
-            type=CS(v=msg_type, dn=MSG_TYPE_NAMES.get(msg_type)),
+            type=CS(v=kind, dn=MSG_TYPE_NAMES.get(kind)),
             gen_date=now,
             msg_id=msg_id or new_msg_id(),
             processing_status=CS(v=processing_status) if processing_status else None,

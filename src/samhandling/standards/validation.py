@@ -31,7 +31,7 @@ from samhandling.domain.identifiers import is_uuid, person_id_problem
 from samhandling.standards import registry
 from samhandling.standards.binding import BindingError
 from samhandling.standards.msghead import MSGHEAD_NS, MsgHead, Patient, read_msghead
-from samhandling.standards.parsing import DEFAULT_MAX_BYTES, NotWellFormed, TooLarge, parse_xml
+from samhandling.standards.parsing import DEFAULT_MAX_BYTES, NotWellFormedError, TooLargeError, parse_xml
 from samhandling.standards.registry import ContentStandard
 from samhandling.standards.schemas import MSGHEAD_XSD, SchemaSet
 
@@ -88,10 +88,10 @@ def validate_message(
     report = ValidationReport()
     try:
         root = parse_xml(data, max_bytes=max_bytes)
-    except TooLarge as exc:
+    except TooLargeError as exc:
         report.add("T99", "/", f"Meldingen er for stor: {exc}.")
         return report
-    except NotWellFormed as exc:
+    except NotWellFormedError as exc:
         where = f" (linje {exc.line})" if exc.line else ""
         report.add("T01", "/", f"Meldingen er ikke lesbar XML{where}: {exc}.")
         return report

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from samhandling.settings import Settings, load_settings
+from samhandling.commands.common import UserError, err, out, read_file, settings
 
 app = typer.Typer(
     name="samhandling",
@@ -22,32 +21,6 @@ app = typer.Typer(
 )
 schemas_app = typer.Typer(help="Offisielle XML-skjemaer (XSD) for validering.", no_args_is_help=True)
 app.add_typer(schemas_app, name="schemas")
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-class UserError(Exception):
-    """A fault the user can mend; shown as one line, exit status 2."""
-
-
-def settings() -> Settings:
-    return load_settings()
-
-
-def _read_file(path: Path, limit: int) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            raise UserError(f"{path}: filen er for stor ({size} byte, grensen er {limit} byte)")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{path}: filen finnes ikke") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: er en mappe, ikke en fil") from None
-    except PermissionError:
-        raise UserError(f"{path}: mangler lesetilgang") from None
-
 
 @app.command()
 def validate(
@@ -65,7 +38,7 @@ def validate(
     any_invalid = False
     for path in files:
         try:
-            data = _read_file(path, cfg.max_message_bytes)
+            data = read_file(path, cfg.max_message_bytes)
         except UserError as exc:
             any_invalid = True
             if as_json:
@@ -97,7 +70,7 @@ def show(file: Annotated[Path, typer.Argument(help="Meldingsfil (XML).")]) -> No
     from samhandling.standards.validation import validate_message
 
     cfg = settings()
-    report = validate_message(_read_file(file, cfg.max_message_bytes), schemas=None,
+    report = validate_message(read_file(file, cfg.max_message_bytes), schemas=None,
                               max_bytes=cfg.max_message_bytes)
     if report.root is None or (report.head is None and report.document is None):
         raise UserError(f"{file}: " + "; ".join(f.text for f in report.findings))

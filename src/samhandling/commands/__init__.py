@@ -1,0 +1,1 @@
+"""Command groups of the ``samhandling`` command line; ``cli.py`` assembles them."""

@@ -14,6 +14,8 @@ import pytest
 
 from samhandling.standards.schemas import SchemaSet
 
+pytest_plugins = ["tests.store_fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 CONFORMANCE = Path(os.environ.get("SAMHANDLING_CONFORMANCE_DIR", REPO.parent / "shared" / "conformance"))
 

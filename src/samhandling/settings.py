@@ -24,6 +24,11 @@ class Settings(BaseSettings):
         description="Folder with the official XSDs; default <home>/schemas, where `schemas install` puts them.",
     )
     max_message_bytes: int = Field(default=50 * 1024 * 1024, gt=0, description="Largest message accepted.")
+    unknown_patient_rejects: bool = Field(
+        default=True,
+        description="E35: reject a message about a patient missing from the recipient's patient directory "
+        "(false: accept it and note the warning).",
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the node's database, e.g. postgresql+psycopg://user@host:5432/samhandling; "

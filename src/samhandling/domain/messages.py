@@ -1,0 +1,240 @@
+"""Messages as the node keeps them: direction, state, the key fields read from the header, and the raw bytes.
+
+Every message the node receives or sends is stored exactly as it travelled, with the fields the node
+looks it up by. Its life is a sequence of states; the allowed moves are data (:data:`TRANSITIONS`) and
+every move is written to the message's journal.
+
+The duplicate rule (HIS 80415, Applikasjonskvittering: a receiver answers a message it has already
+received with the same AppRec again instead of processing it twice) recognises a message by the same
+MsgId from the same sender to the same recipient. A message sent to several parties (a primary receiver
+and copies) travels once per party, and each party answers it with its own AppRec, so the node keeps one
+stored message per recipient: :attr:`StoredMessage.recipient_her_id`.
+
+Nothing here does I/O; the store reads and writes these values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from samhandling.domain.identifiers import mask_person_id
+
+
+class Direction(StrEnum):
+    """Whether the node received the message or sends it."""
+
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+
+
+class MessageState(StrEnum):
+    """Where a stored message is in its life. Outgoing and incoming messages have separate states."""
+
+    # Outgoing
+    QUEUED = "queued"
+    """In the outbox, waiting for the transport (first time, or again after a missing receipt)."""
+    SENT = "sent"
+    """Handed to the transport; no delivery confirmation or AppRec yet."""
+    DELIVERED = "delivered"
+    """The transport confirms delivery to the receiver's mailbox; the AppRec has not come yet."""
+    RECEIPT_OK = "receipt_ok"
+    """The receiver answered with a positive AppRec (OK, possibly with error codes for parts of it)."""
+    RECEIPT_REJECTED = "receipt_rejected"
+    """The receiver answered with a negative AppRec (avvist); the message must be corrected and sent anew."""
+    RECEIPT_MISSING = "receipt_missing"
+    """No AppRec within the deadline; a person follows it up, and the message may be sent again."""
+
+    # Incoming
+    RECEIVED = "received"
+    """Stored as it arrived, not yet processed or answered."""
+    ACCEPTED = "accepted"
+    """Processed and answered with a positive AppRec."""
+    REJECTED = "rejected"
+    """Answered with a negative AppRec (the error codes say why)."""
+    HELD = "held"
+    """A change or cancellation that arrived before the message it refers to; held until the original comes."""
+    UNANSWERABLE = "unanswerable"
+    """The sender cannot be identified, so no AppRec can be sent; a person must follow it up."""
+
+    @property
+    def direction(self) -> Direction:
+        return Direction.OUTGOING if self in OUTGOING_STATES else Direction.INCOMING
+
+    @property
+    def label(self) -> str:
+        """The Norwegian name shown to users."""
+        return _LABELS[self]
+
+    @property
+    def is_final(self) -> bool:
+        return not TRANSITIONS[self]
+
+
+_LABELS: dict[MessageState, str] = {
+    MessageState.QUEUED: "I utboksen",
+    MessageState.SENT: "Sendt",
+    MessageState.DELIVERED: "Levert",
+    MessageState.RECEIPT_OK: "Positiv kvittering",
+    MessageState.RECEIPT_REJECTED: "Avvist av mottaker",
+    MessageState.RECEIPT_MISSING: "Kvittering mangler",
+    MessageState.RECEIVED: "Mottatt",
+    MessageState.ACCEPTED: "Godtatt",
+    MessageState.REJECTED: "Avvist",
+    MessageState.HELD: "Holdt tilbake",
+    MessageState.UNANSWERABLE: "Kan ikke besvares",
+}
+
+OUTGOING_STATES = frozenset(
+    {
+        MessageState.QUEUED,
+        MessageState.SENT,
+        MessageState.DELIVERED,
+        MessageState.RECEIPT_OK,
+        MessageState.RECEIPT_REJECTED,
+        MessageState.RECEIPT_MISSING,
+    }
+)
+INCOMING_STATES = frozenset(set(MessageState) - OUTGOING_STATES)
+
+INITIAL_STATE: Mapping[Direction, MessageState] = {
+    Direction.OUTGOING: MessageState.QUEUED,
+    Direction.INCOMING: MessageState.RECEIVED,
+}
+
+_S = MessageState
+TRANSITIONS: Mapping[MessageState, frozenset[MessageState]] = {
+    # An AppRec may come before the transport's delivery confirmation, or after the deadline (late); a
+    # message queued again after a missing receipt may get the late AppRec for the first sending.
+    _S.QUEUED: frozenset({_S.SENT, _S.RECEIPT_OK, _S.RECEIPT_REJECTED}),
+    _S.SENT: frozenset({_S.DELIVERED, _S.RECEIPT_OK, _S.RECEIPT_REJECTED, _S.RECEIPT_MISSING}),
+    _S.DELIVERED: frozenset({_S.RECEIPT_OK, _S.RECEIPT_REJECTED, _S.RECEIPT_MISSING}),
+    _S.RECEIPT_MISSING: frozenset({_S.RECEIPT_OK, _S.RECEIPT_REJECTED, _S.QUEUED}),
+    _S.RECEIPT_OK: frozenset(),
+    _S.RECEIPT_REJECTED: frozenset(),
+    _S.RECEIVED: frozenset({_S.ACCEPTED, _S.REJECTED, _S.HELD, _S.UNANSWERABLE}),
+    _S.HELD: frozenset({_S.ACCEPTED, _S.REJECTED}),
+    _S.ACCEPTED: frozenset(),
+    _S.REJECTED: frozenset(),
+    _S.UNANSWERABLE: frozenset(),
+}
+del _S
+
+
+def can_move(from_state: MessageState, to_state: MessageState) -> bool:
+    """Whether a message in ``from_state`` may move to ``to_state``."""
+    return to_state in TRANSITIONS[from_state]
+
+
+class InvalidTransitionError(ValueError):
+    """A state change the rules do not allow; the message says which, in Norwegian."""
+
+    def __init__(self, from_state: MessageState, to_state: MessageState) -> None:
+        super().__init__(f"En melding kan ikke gå fra «{from_state.label}» til «{to_state.label}».")
+        self.from_state = from_state
+        self.to_state = to_state
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(name: str, value: datetime) -> datetime:
+    """``value`` in UTC; ValueError for a naive datetime, whose zone would be a guess."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime (UTC), not a naive one")
+    return value.astimezone(UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredMessage:
+    """A message as the node keeps it: the bytes exactly as received or sent, and the key fields read from them.
+
+    ``msg_id`` is empty for a message whose MsgId could not be read; such a message is never a duplicate.
+    ``recipient_her_id`` is the party this copy travels to: for an incoming message the local party it was
+    delivered to (the primary receiver or a copy receiver), for an outgoing one the party it is sent to.
+    Times are kept in UTC (an aware datetime in another zone is converted).
+    ``patient_ref`` and ``raw`` are patient data: they are left out of ``repr`` and must never be logged.
+    """
+
+    id: int | None = None
+    direction: Direction
+    msg_id: str
+    msg_type: str
+    standard: str
+    """The business document's standard and version, e.g. "PLO 1.6"; empty when not known."""
+    sender_her_id: str | None
+    receiver_her_ids: tuple[str, ...] = ()
+    """Everyone the message is addressed to: the primary receiver first, then the copy receivers."""
+    recipient_her_id: str | None
+    conversation_ref: str | None = None
+    """RefToConversation: the MsgId of the message that started the conversation (HITS 1218)."""
+    parent_ref: str | None = None
+    """RefToParent: the MsgId of the message this one answers (HITS 1218)."""
+    patient_ref: str | None = field(default=None, repr=False)
+    state: MessageState
+    raw: bytes = field(repr=False)
+    created_at: datetime = field(default_factory=utc_now)
+    updated_at: datetime = field(default_factory=utc_now)
+    linked_to_msg_id: str | None = None
+    """The MsgId of the message a change or cancellation refers to."""
+    error_codes: tuple[str, ...] = ()
+    """AppRec error codes (code system 8221): found in an incoming message, or received for an outgoing one."""
+    is_apprec: bool = False
+    original_msg_id: str | None = None
+    """For an AppRec: the MsgId of the message it answers."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "direction", Direction(self.direction))
+        object.__setattr__(self, "state", MessageState(self.state))
+        object.__setattr__(self, "receiver_her_ids", tuple(self.receiver_her_ids))
+        object.__setattr__(self, "error_codes", tuple(self.error_codes))
+        if self.state.direction != self.direction:
+            raise ValueError(f"state {self.state} does not belong to an {self.direction} message")
+        if not isinstance(self.raw, bytes):
+            raise TypeError("raw must be bytes, exactly as received or sent")
+        object.__setattr__(self, "created_at", as_utc("created_at", self.created_at))
+        object.__setattr__(self, "updated_at", as_utc("updated_at", self.updated_at))
+
+    @property
+    def receiver_her_id(self) -> str | None:
+        """The primary receiver."""
+        return self.receiver_her_ids[0] if self.receiver_her_ids else None
+
+    @property
+    def copy_her_ids(self) -> tuple[str, ...]:
+        return self.receiver_her_ids[1:]
+
+    @property
+    def duplicate_key(self) -> tuple[Direction, str, str | None, str | None]:
+        """What the duplicate rule compares: direction, MsgId, sender and recipient."""
+        return (self.direction, self.msg_id, self.sender_her_id, self.recipient_her_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class JournalEntry:
+    """One state change of a stored message, at a time in UTC. ``detail`` says why, in Norwegian, without
+    patient data."""
+
+    message_id: int
+    at: datetime
+    state: MessageState
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "at", as_utc("at", self.at))
+
+
+_ELEVEN_DIGITS = re.compile(r"(?<![0-9])[0-9]{11}(?![0-9])")
+
+
+def redact_person_ids(text: str) -> str:
+    """``text`` with every run of exactly eleven digits masked as a person identifier.
+
+    For free text that ends up in the journal or in error columns (an AppRec's description from a partner
+    may quote a fødselsnummer): the store keeps no patient identifier outside the message itself.
+    """
+    return _ELEVEN_DIGITS.sub(lambda m: mask_person_id(m.group()), text)

@@ -1,0 +1,182 @@
+"""The node's tables (SQLAlchemy Core). The schema itself is made by the migrations in ``migrations/versions``,
+which must match these definitions (a test compares them).
+
+- ``parties``: communication parties, with their hierarchy (``parent_her_id``).
+- ``messages``: every message received or sent, byte for byte, with its key fields. The unique index
+  ``uq_messages_duplicate`` is the duplicate rule: one row per MsgId, sender, recipient and direction.
+  A message without a readable MsgId (stored as "") is exempt; SQL never equates NULLs, so a message
+  from an unidentifiable sender is exempt too.
+- ``message_receivers``: everyone a message is addressed to, the primary receiver at position 0.
+- ``journal``: every state change of a message.
+- ``outbox``: what waits for the transport; at most one unfinished item per message.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+# 64-bit keys; SQLite needs INTEGER for its rowid alias (autoincrement).
+Key = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every database: SQLite keeps it as UTC text without offset, PostgreSQL as
+    ``timestamptz``. Naive datetimes are refused rather than guessed."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime given to the store; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+parties = Table(
+    "parties",
+    metadata,
+    Column("her_id", String, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column(
+        "parent_her_id",
+        String,
+        # Deferred, so that a hierarchy can be loaded in any order within one transaction.
+        ForeignKey("parties.her_id", ondelete="RESTRICT", deferrable=True, initially="DEFERRED"),
+        nullable=True,
+    ),
+    Column("local", Boolean, nullable=False),
+    Column("municipality", String, nullable=True),
+    CheckConstraint("kind IN ('organisation', 'service', 'person')", name="kind"),
+    CheckConstraint("parent_her_id IS NULL OR parent_her_id <> her_id", name="not_own_parent"),
+    Index(None, "parent_her_id"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Key, primary_key=True, autoincrement=True),
+    Column("direction", String(8), nullable=False),
+    Column("msg_id", String, nullable=False),
+    Column("msg_type", String, nullable=False),
+    Column("standard", String, nullable=False),
+    Column("sender_her_id", String, nullable=True),
+    Column("recipient_her_id", String, nullable=True),
+    Column("conversation_ref", String, nullable=True),
+    Column("parent_ref", String, nullable=True),
+    Column("patient_ref", String, nullable=True),
+    Column("state", String(20), nullable=False),
+    Column("raw", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("linked_to_msg_id", String, nullable=True),
+    Column("error_codes", JSON, nullable=False),
+    Column("is_apprec", Boolean, nullable=False),
+    Column("original_msg_id", String, nullable=True),
+    CheckConstraint("direction IN ('incoming', 'outgoing')", name="direction"),
+    Index(
+        "uq_messages_duplicate",
+        "msg_id",
+        "sender_her_id",
+        "recipient_her_id",
+        "direction",
+        unique=True,
+        sqlite_where=text("msg_id <> ''"),
+        postgresql_where=text("msg_id <> ''"),
+    ),
+    Index(None, "direction", "state", "updated_at"),
+    Index(None, "original_msg_id"),
+    Index(None, "conversation_ref"),
+    Index(None, "linked_to_msg_id"),
+    Index(None, "patient_ref"),
+    Index(None, "created_at"),
+)
+
+message_receivers = Table(
+    "message_receivers",
+    metadata,
+    Column("message_id", Key, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("her_id", String, nullable=False),
+    Index(None, "her_id"),
+)
+
+journal = Table(
+    "journal",
+    metadata,
+    Column("id", Key, primary_key=True, autoincrement=True),
+    Column("message_id", Key, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("detail", Text, nullable=False),
+    Index(None, "message_id", "id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Key, primary_key=True, autoincrement=True),
+    Column("message_id", Key, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("claimed_by", String, nullable=True),
+    Column("claim_token", String(32), nullable=True),
+    Column("lease_until", UtcDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("done_at", UtcDateTime, nullable=True),
+    Index(
+        "uq_outbox_unfinished_message",
+        "message_id",
+        unique=True,
+        sqlite_where=text("done_at IS NULL"),
+        postgresql_where=text("done_at IS NULL"),
+    ),
+    Index(
+        "ix_outbox_due",
+        "next_attempt_at",
+        "id",
+        sqlite_where=text("done_at IS NULL"),
+        postgresql_where=text("done_at IS NULL"),
+    ),
+)

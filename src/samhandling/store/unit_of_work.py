@@ -1,0 +1,94 @@
+"""The unit of work: one transaction around everything a use case reads and writes.
+
+    with uow:
+        stored = uow.messages.add(message)
+        uow.outbox.enqueue(stored.id)
+        uow.commit()
+
+Leaving the block rolls back whatever is not committed, on an exception or when ``commit`` was never
+called. The services only talk to a :class:`UnitOfWork`: :class:`SqlUnitOfWork` in the node,
+:class:`samhandling.store.fakes.FakeUnitOfWork` in unit tests.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol, Self
+
+from sqlalchemy import Connection, Engine
+
+from samhandling.store.repositories import (
+    MessageRepository,
+    OutboxRepository,
+    PartyRepository,
+    SqlMessageRepository,
+    SqlOutboxRepository,
+    SqlPartyRepository,
+)
+
+
+class UnitOfWork(Protocol):
+    @property
+    def messages(self) -> MessageRepository: ...
+
+    @property
+    def parties(self) -> PartyRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class SqlUnitOfWork:
+    """A unit of work on one connection from ``engine``; the transaction begins with the first statement.
+
+    After ``commit`` the same block may go on; what follows is a new transaction. The object can be used
+    for one block after another, but not nested.
+    """
+
+    messages: SqlMessageRepository
+    parties: SqlPartyRepository
+    outbox: SqlOutboxRepository
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> Self:
+        if self._connection is not None:
+            raise RuntimeError("the unit of work is already open")
+        self._connection = connection = self._engine.connect()
+        self.messages = SqlMessageRepository(connection)
+        self.parties = SqlPartyRepository(connection)
+        self.outbox = SqlOutboxRepository(connection)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        connection = self._open()
+        try:
+            connection.rollback()
+        finally:
+            connection.close()
+            self._connection = None
+
+    def commit(self) -> None:
+        self._open().commit()
+
+    def rollback(self) -> None:
+        self._open().rollback()
+
+    def _open(self) -> Connection:
+        if self._connection is None:
+            raise RuntimeError("the unit of work is not open; use it in a with block")
+        return self._connection

@@ -22,19 +22,34 @@ caller parses a message once.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
 from lxml import etree
 
 from samhandling.domain.identifiers import is_uuid, person_id_problem
 from samhandling.standards import registry
-from samhandling.standards.binding import BindingError
-from samhandling.standards.msghead import MSGHEAD_NS, MsgHead, Patient, read_msghead
+from samhandling.standards.binding import BindingError, read
+from samhandling.standards.kith import CS
+from samhandling.standards.msghead import (
+    MSGHEAD_NS,
+    NAMESPACES,
+    ConversationRef,
+    MsgHead,
+    MsgInfo,
+    OtherReceiver,
+    Patient,
+    Receiver,
+    Sender,
+    read_msghead,
+)
 from samhandling.standards.parsing import DEFAULT_MAX_BYTES, NotWellFormedError, TooLargeError, parse_xml
 from samhandling.standards.registry import ContentStandard
 from samhandling.standards.schemas import MSGHEAD_XSD, SchemaSet
 
+T = TypeVar("T")
 PERSON_ID_TYPES = ("FNR", "DNR", "HNR")
 PATIENT_BOUND_STANDARDS = ("PLO", "Dialogmelding")
 MAX_SCHEMA_FINDINGS = 20
@@ -131,8 +146,12 @@ def _validate_msghead(root: etree._Element, report: ValidationReport, schemas: S
     try:
         head = read_msghead(root, strict=not report.schema_checked)
     except BindingError as exc:
-        report.add("T02", exc.path, f"Hodemeldingen er ikke gyldig: {exc.message}.")
-        return
+        if not report.schema_checked:
+            report.add("T02", exc.path, f"Hodemeldingen er ikke gyldig: {exc.message}.")
+        salvaged = _salvage_head(root)
+        if salvaged is None:
+            return
+        head = salvaged
     report.head = head
     _check_msg_info(head, report)
     if standard is not None and content is not None:
@@ -140,6 +159,45 @@ def _validate_msghead(root: etree._Element, report: ValidationReport, schemas: S
         report.document = _read_document(content, report)
         if standard.standard in PATIENT_BOUND_STANDARDS:
             _check_patient(head.msg_info.patient, report)
+
+
+def _salvage_head(root: etree._Element) -> MsgHead | None:
+    """What can be read of an invalid header, so that the receiver can still answer the sender.
+
+    A header that breaks the schema is rejected (T02), but HITS 1168 §4.4 wants that rejection sent back:
+    the addressing is read element by element, and a value that cannot be read (say GenDate) is replaced.
+    Returns None when not even the sender and receiver can be read.
+    """
+    info = root.find(f"{{{MSGHEAD_NS}}}MsgInfo")
+    if info is None:
+        return None
+
+    def part(name: str, cls: type[T]) -> T | None:
+        found = info.find(f"{{{MSGHEAD_NS}}}{name}")
+        if found is None:
+            return None
+        try:
+            return read(cls, found, NAMESPACES, strict=False)
+        except BindingError:
+            return None
+
+    sender, receiver = part("Sender", Sender), part("Receiver", Receiver)
+    if sender is None or receiver is None:
+        return None
+    others = []
+    for elem in info.findall(f"{{{MSGHEAD_NS}}}OtherReceiver"):
+        with suppress(BindingError):
+            others.append(read(OtherReceiver, elem, NAMESPACES, strict=False))
+    return MsgHead(msg_info=MsgInfo(
+        type=part("Type", CS) or CS(v=""),
+        gen_date=datetime.now().replace(microsecond=0),
+        msg_id=(info.findtext(f"{{{MSGHEAD_NS}}}MsgId") or "").strip(),
+        conversation_ref=part("ConversationRef", ConversationRef),
+        sender=sender,
+        receiver=receiver,
+        other_receiver=others,
+        patient=part("Patient", Patient),
+    ))
 
 
 def _business_document(root: etree._Element) -> etree._Element | None:

@@ -1,0 +1,434 @@
+"""The receive pipeline: raw message bytes in, the stored message and its application receipts out.
+
+The rules come from HIS 80415 (Applikasjonskvittering) and HITS 1168 (Bruk av applikasjonskvittering):
+
+- One AppRec per local recipient (§5.1): the primary receiver and each copy receiver this node serves, with
+  the role the recipient had (PRIM/SPR or COP, §6.2), in the AppRec version coupled to the message's
+  standard (§8.3), addressed back to the sender (§6.1).
+- A message addressed to another organisation is not answered (§5.3); one addressed to our organisation but
+  to a service or person we do not know was misdirected and is rejected with E21.
+- A message whose sender cannot be identified cannot be answered; it is stored, marked and reported.
+- A duplicate (same MsgId from the same sender to the same recipient, §5.4) is not imported again; the AppRec
+  already made for it is sent again (the sender evidently did not get it).
+- Change, cancel and addition messages (PLO Forsendelsesstatus M/C/A) are linked to their original through
+  ``ConversationRef/RefToParent``; one that arrives before its original is held and linked when it comes.
+- An incoming AppRec moves the outgoing message it answers (matched by OriginalMsgId and its sender).
+
+Everything a message causes is written in one unit of work: the message, its journal, its AppRecs and their
+place in the outbox, all or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from samhandling.domain.messages import Direction, MessageState, StoredMessage, utc_now
+from samhandling.domain.parties import Parties
+from samhandling.standards import apprec as ar
+from samhandling.standards.message import to_bytes
+from samhandling.standards.msghead import MsgHead, Organisation
+from samhandling.standards.parsing import parse_xml
+from samhandling.standards.plo import POMeldingsanvendelse, forsendelsesstatus
+from samhandling.standards.plo.v20 import Pasientlogistikk as Pasientlogistikk20
+from samhandling.standards.schemas import SchemaSet
+from samhandling.standards.validation import PERSON_ID_TYPES, Finding, ValidationReport, validate_message
+from samhandling.store.repositories import MessageQuery
+from samhandling.store.unit_of_work import UnitOfWork
+
+SIGNATURE_FAULTS = ("S01", "S02", "S03")
+"""Codes a transport reports for a signature or certificate fault (8221: feil på signatur, ugyldig og
+tilbaketrukket sertifikat); the receiver rejects the message with them."""
+
+FOLLOW_UP_STATUSES = ("M", "C", "A")
+"""PLO Forsendelsesstatus values that refer to an earlier message: endring, kansellering, tillegg."""
+
+UNKNOWN_STANDARD_APPREC_VERSION = "1.0"
+"""AppRec version for a message whose standard is unknown: 1.0 is the one every partner reads."""
+
+
+class Disposition(StrEnum):
+    """What became of a received message, for the caller and the journal."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    HELD = "held"
+    DUPLICATE = "duplicate"
+    UNANSWERABLE = "unanswerable"
+    RECEIPT = "receipt"
+
+
+@dataclass(frozen=True)
+class ProducedAppRec:
+    """An AppRec the node made (or made earlier, for a duplicate) for one local recipient."""
+
+    to_her_id: str
+    from_her_id: str
+    role: str
+    status: str
+    errors: tuple[str, ...]
+    version: str
+    msg_id: str
+    raw: bytes
+    stored_id: int
+
+
+@dataclass
+class Reception:
+    """The outcome of receiving one message."""
+
+    msg_id: str | None
+    msg_type: str | None
+    disposition: Disposition
+    errors: list[str] = field(default_factory=list)
+    """The AppRec error codes found in the message (including warnings that did not reject it)."""
+    apprecs: list[ProducedAppRec] = field(default_factory=list)
+    stored_ids: list[int] = field(default_factory=list)
+    linked_to: str | None = None
+    reason: str = ""
+    """Why the message could not be answered, or what a receipt matched; Norwegian, without patient data."""
+
+    @property
+    def duplicate(self) -> bool:
+        return self.disposition is Disposition.DUPLICATE
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    her_id: str
+    misdirected: bool  # addressed to our organisation, but to a service or person we do not serve
+
+
+@dataclass(frozen=True)
+class ReceiveOptions:
+    schemas: SchemaSet | None
+    max_bytes: int
+    unknown_patient_rejects: bool = True
+    """E35: reject a message about a patient not in the recipient's patient directory (else only note it)."""
+
+
+def receive_message(
+    data: bytes,
+    uow: UnitOfWork,
+    options: ReceiveOptions,
+    *,
+    transport_faults: Sequence[str] = (),
+    now: datetime | None = None,
+) -> Reception:
+    """Run the receive pipeline on one message and commit what it produced."""
+    at = now or utc_now()
+    report = validate_message(data, schemas=options.schemas, max_bytes=options.max_bytes)
+    with uow:
+        if isinstance(report.document, ar.AppRec):
+            result = _receive_apprec(data, report.document, report, uow, at)
+        else:
+            result = _receive_business_message(data, report, uow, options, transport_faults, at)
+        uow.commit()
+    return result
+
+
+# --- business messages ----------------------------------------------------------------------------------
+
+def _receive_business_message(
+    data: bytes,
+    report: ValidationReport,
+    uow: UnitOfWork,
+    options: ReceiveOptions,
+    transport_faults: Sequence[str],
+    at: datetime,
+) -> Reception:
+    head = report.head
+    codes = [*report.codes, *(f for f in transport_faults if f not in report.codes)]
+    if head is None:
+        return _unanswerable(data, uow, report, codes, at, "Meldingen kan ikke tolkes, så avsender er ukjent.")
+    sender = head.msg_info.sender.organisation.addressee_her_id()
+    if sender is None:
+        return _unanswerable(data, uow, report, codes, at, "Avsender har ingen HER-id og kan ikke få kvittering.")
+    recipients = _local_recipients(head, uow.parties.all())
+    if not recipients:
+        return _unanswerable(data, uow, report, codes, at,
+                             "Meldingen er ikke adressert til en part denne noden betjener (HITS 1168 §5.3).")
+
+    result = Reception(msg_id=head.msg_id, msg_type=head.msg_type, disposition=Disposition.ACCEPTED, errors=codes)
+    for recipient in recipients:
+        existing = uow.messages.get_by_key(head.msg_id, sender, recipient.her_id, Direction.INCOMING)
+        if existing is not None:
+            _answer_duplicate(existing, recipient, uow, result, at)
+            continue
+        _receive_for(data, head, report, recipient, sender, codes, uow, options, result, at)
+    return result
+
+
+def _local_recipients(head: MsgHead, parties: Parties) -> list[_Recipient]:
+    """The recipients this node answers for: the primary receiver first, then copy receivers."""
+    addressed: list[Organisation] = [head.msg_info.receiver.organisation]
+    addressed += [r.organisation for r in head.msg_info.other_receiver if r.organisation is not None]
+    found: list[_Recipient] = []
+    for organisation in addressed:
+        her_id = organisation.addressee_her_id()
+        if her_id is None or any(r.her_id == her_id for r in found):
+            continue
+        if parties.is_served_locally(her_id):
+            found.append(_Recipient(her_id, misdirected=False))
+        elif any(parties.is_served_locally(level) for level in organisation.her_path()):
+            found.append(_Recipient(her_id, misdirected=True))
+    return found
+
+
+def _receive_for(
+    data: bytes,
+    head: MsgHead,
+    report: ValidationReport,
+    recipient: _Recipient,
+    sender: str,
+    codes: list[str],
+    uow: UnitOfWork,
+    options: ReceiveOptions,
+    result: Reception,
+    at: datetime,
+) -> None:
+    findings = list(report.findings)
+    findings += [Finding(code, "/", _TRANSPORT_FAULTS.get(code, "Transporten meldte feil på signatur eller "
+                                                                 "sertifikat.")) for code in codes
+                 if code in SIGNATURE_FAULTS]
+    if recipient.misdirected:
+        findings.append(Finding("E21", "/MsgHead/MsgInfo/Receiver",
+                                f"Mottaker er ikke korrekt: HER-id {recipient.her_id} er ikke en tjeneste "
+                                "eller person hos oss. Meldingen er feiladressert."))
+    rejecting = [f for f in findings if f.code in ar.ERROR_CODES]
+    info = head.msg_info
+    parent_ref = info.conversation_ref.ref_to_parent if info.conversation_ref else None
+    follows_up = _forsendelsesstatus(report) in FOLLOW_UP_STATUSES and bool(parent_ref)
+    stored = uow.messages.add(StoredMessage(
+        direction=Direction.INCOMING,
+        msg_id=head.msg_id,
+        msg_type=head.msg_type,
+        standard=report.standard.label if report.standard is not None else "",
+        sender_her_id=sender,
+        receiver_her_ids=_receiver_her_ids(head),
+        recipient_her_id=recipient.her_id,
+        conversation_ref=info.conversation_ref.ref_to_conversation if info.conversation_ref else None,
+        parent_ref=parent_ref,
+        patient_ref=_patient_ref(head),
+        state=MessageState.RECEIVED,
+        raw=data,
+        created_at=at,
+        updated_at=at,
+        linked_to_msg_id=parent_ref if follows_up else None,
+    ), detail="Mottatt.")
+    assert stored.id is not None
+    result.stored_ids.append(stored.id)
+    found_codes = list(dict.fromkeys(f.code for f in findings))
+    for code in found_codes:
+        if code not in result.errors:
+            result.errors.append(code)
+
+    if rejecting:
+        uow.messages.update_state(stored.id, MessageState.REJECTED, error_codes=found_codes, at=at,
+                                  detail="Avvist: " + ", ".join(found_codes))
+        result.disposition = Disposition.REJECTED
+    else:
+        _accept_or_hold(stored, uow, result, at)
+
+    _make_apprec(head, report, recipient, rejecting, uow, result, at)
+
+
+_TRANSPORT_FAULTS = {
+    "S01": "Transporten meldte feil på signaturen.",
+    "S02": "Transporten meldte ugyldig sertifikat.",
+    "S03": "Transporten meldte tilbaketrukket sertifikat.",
+}
+
+
+def _accept_or_hold(stored: StoredMessage, uow: UnitOfWork, result: Reception, at: datetime) -> None:
+    """Accept the message; a follow-up whose original has not come is held (it is linked either way)."""
+    assert stored.id is not None
+    if stored.linked_to_msg_id is not None:
+        original = uow.messages.get_by_key(stored.linked_to_msg_id, stored.sender_her_id, stored.recipient_her_id,
+                                           Direction.INCOMING)
+        if original is None or original.state is MessageState.HELD:
+            # The message it refers to has not come, or is itself waiting for its own original.
+            uow.messages.update_state(stored.id, MessageState.HELD, at=at,
+                                      detail="Holdt tilbake til meldingen den viser til, kommer.")
+            result.disposition = Disposition.HELD
+            return
+        result.linked_to = original.msg_id
+    uow.messages.update_state(stored.id, MessageState.ACCEPTED, at=at, detail="Godtatt.")
+    _release_held(stored, uow, at)
+
+
+def _release_held(original: StoredMessage, uow: UnitOfWork, at: datetime) -> None:
+    """Follow-up messages that came before ``original`` are linked to it now."""
+    waiting = uow.messages.list(MessageQuery(direction=Direction.INCOMING, states=frozenset({MessageState.HELD}),
+                                             linked_to_msg_id=original.msg_id, limit=None, oldest_first=True))
+    for held in waiting:
+        if held.id is not None and (held.sender_her_id, held.recipient_her_id) == (
+                original.sender_her_id, original.recipient_her_id):
+            released = uow.messages.update_state(held.id, MessageState.ACCEPTED, at=at,
+                                                 detail="Meldingen den viser til, er kommet; knyttet til den.")
+            _release_held(released, uow, at)
+
+
+def _forsendelsesstatus(report: ValidationReport) -> str | None:
+    if isinstance(report.document, POMeldingsanvendelse | Pasientlogistikk20):
+        return forsendelsesstatus(report.document)
+    return None
+
+
+def _make_apprec(head: MsgHead, report: ValidationReport, recipient: _Recipient, rejecting: list[Finding],
+                 uow: UnitOfWork, result: Reception, at: datetime) -> None:
+    version = _apprec_version(report)
+    errors = [ar.AppRecError(ar.ERROR_CODES[f.code], f"{f.path}: {f.text}") for f in _one_per_code(rejecting)]
+    status = ar.STATUS_REJECTED.value if errors else ar.STATUS_OK.value
+    receipt = ar.build_apprec(head, version=version, status=status, errors=errors,
+                              recipient_her_id=recipient.her_id, gen_date=at.astimezone().replace(tzinfo=None,
+                                                                                                    microsecond=0))
+    raw = to_bytes(ar.write_apprec(receipt))
+    sender = head.msg_info.sender.organisation.addressee_her_id() or ""
+    stored = uow.messages.add(StoredMessage(
+        direction=Direction.OUTGOING,
+        msg_id=receipt.id,
+        msg_type="APPREC",
+        standard=f"AppRec {version}",
+        sender_her_id=recipient.her_id,
+        receiver_her_ids=(sender,),
+        recipient_her_id=sender,
+        state=MessageState.QUEUED,
+        raw=raw,
+        created_at=at,
+        updated_at=at,
+        is_apprec=True,
+        original_msg_id=head.msg_id,
+        error_codes=tuple(e.code.value for e in errors),
+    ), detail="Applikasjonskvittering laget.")
+    assert stored.id is not None
+    uow.outbox.enqueue(stored.id, at=at)
+    result.apprecs.append(ProducedAppRec(
+        to_her_id=sender, from_her_id=recipient.her_id, role=_role_of(receipt), status=status,
+        errors=tuple(e.code.value for e in errors), version=version, msg_id=stored.msg_id, raw=raw,
+        stored_id=stored.id,
+    ))
+
+
+def _role_of(receipt: ar.AppRec) -> str:
+    """The role the answering recipient has in the AppRec (PRIM/SPR/REQ or COP)."""
+    return (receipt.sender.role.v or "") if receipt.sender.role is not None else ""
+
+
+def _one_per_code(findings: list[Finding]) -> list[Finding]:
+    """The first finding of each code: an AppRec names each error once, with where it was first found."""
+    seen: dict[str, Finding] = {}
+    for finding in findings:
+        seen.setdefault(finding.code, finding)
+    return list(seen.values())
+
+
+def _apprec_version(report: ValidationReport) -> str:
+    if report.standard is None:
+        return UNKNOWN_STANDARD_APPREC_VERSION
+    try:
+        return ar.apprec_version_for(report.standard.standard, report.standard.version)
+    except LookupError:
+        return UNKNOWN_STANDARD_APPREC_VERSION
+
+
+def _answer_duplicate(existing: StoredMessage, recipient: _Recipient, uow: UnitOfWork, result: Reception,
+                      at: datetime) -> None:
+    """Send the AppRec made for the first copy again; import nothing (HITS 1168 §5.4)."""
+    result.disposition = Disposition.DUPLICATE
+    if existing.id is not None:
+        result.stored_ids.append(existing.id)
+    result.errors = list(existing.error_codes) or result.errors
+    sent = [a for a in uow.messages.apprecs_for(existing.msg_id, direction=Direction.OUTGOING)
+            if a.sender_her_id == recipient.her_id and a.recipient_her_id == existing.sender_her_id]
+    if not sent:
+        return
+    receipt = sent[0]
+    assert receipt.id is not None
+    uow.outbox.enqueue(receipt.id, at=at)
+    parsed = ar.read_apprec(parse_xml(receipt.raw), strict=False)
+    result.apprecs.append(ProducedAppRec(
+        to_her_id=receipt.recipient_her_id or "", from_her_id=recipient.her_id, role=_role_of(parsed),
+        status=parsed.status_code or "", errors=tuple(parsed.error_codes), version=parsed.version,
+        msg_id=receipt.msg_id, raw=receipt.raw, stored_id=receipt.id,
+    ))
+
+
+def _unanswerable(data: bytes, uow: UnitOfWork, report: ValidationReport, codes: list[str], at: datetime,
+                  reason: str) -> Reception:
+    head = report.head
+    stored = uow.messages.add(StoredMessage(
+        direction=Direction.INCOMING,
+        msg_id=head.msg_id if head is not None else "",
+        msg_type=(head.msg_type if head is not None else report.msg_type) or "",
+        standard=report.standard.label if report.standard is not None else "",
+        sender_her_id=head.msg_info.sender.organisation.addressee_her_id() if head is not None else None,
+        receiver_her_ids=_receiver_her_ids(head) if head is not None else (),
+        recipient_her_id=head.msg_info.receiver.organisation.addressee_her_id() if head is not None else None,
+        patient_ref=_patient_ref(head) if head is not None else None,
+        state=MessageState.RECEIVED,
+        raw=data,
+        created_at=at,
+        updated_at=at,
+    ), detail="Mottatt.")
+    assert stored.id is not None
+    uow.messages.update_state(stored.id, MessageState.UNANSWERABLE, error_codes=codes, detail=reason, at=at)
+    return Reception(msg_id=head.msg_id if head is not None else None, msg_type=stored.msg_type or None,
+                     disposition=Disposition.UNANSWERABLE, errors=codes, stored_ids=[stored.id], reason=reason)
+
+
+def _receiver_her_ids(head: MsgHead) -> tuple[str, ...]:
+    info = head.msg_info
+    ids = [info.receiver.organisation.addressee_her_id()]
+    ids += [r.organisation.addressee_her_id() for r in info.other_receiver if r.organisation is not None]
+    return tuple(i for i in ids if i)
+
+
+def _patient_ref(head: MsgHead) -> str | None:
+    patient = head.msg_info.patient
+    if patient is None:
+        return None
+    ident = patient.ident_of(*PERSON_ID_TYPES) or (patient.ident[0] if patient.ident else None)
+    return ident.id.strip() if ident is not None else None
+
+
+# --- receipts -------------------------------------------------------------------------------------------
+
+def _receive_apprec(data: bytes, receipt: ar.AppRec, report: ValidationReport, uow: UnitOfWork,
+                    at: datetime) -> Reception:
+    """An AppRec answering something we sent: move that message to receipt OK or rejected."""
+    original = receipt.original_id
+    sender = receipt.sender_her_id
+    result = Reception(msg_id=receipt.id, msg_type="APPREC", disposition=Disposition.RECEIPT,
+                       errors=list(receipt.error_codes), linked_to=original)
+    existing = uow.messages.get_by_key(receipt.id, sender, receipt.receiver_her_id, Direction.INCOMING)
+    if existing is not None:
+        result.disposition = Disposition.DUPLICATE
+        result.stored_ids.append(existing.id or 0)
+        return result
+    stored = uow.messages.add(StoredMessage(
+        direction=Direction.INCOMING, msg_id=receipt.id, msg_type="APPREC",
+        standard=report.standard.label if report.standard is not None else "AppRec",
+        sender_her_id=sender, receiver_her_ids=tuple(i for i in (receipt.receiver_her_id,) if i),
+        recipient_her_id=receipt.receiver_her_id, state=MessageState.RECEIVED, raw=data, created_at=at,
+        updated_at=at, is_apprec=True, original_msg_id=original, error_codes=tuple(receipt.error_codes),
+    ), detail="Applikasjonskvittering mottatt.")
+    assert stored.id is not None
+    result.stored_ids.append(stored.id)
+    targets = uow.messages.find_apprec_targets(original or "", apprec_sender_her_id=sender) if original else []
+    if not targets:
+        result.reason = "Kvitteringen svarer ikke på noen melding vi har sendt."
+        uow.messages.update_state(stored.id, MessageState.REJECTED, detail=result.reason, at=at,
+                                  error_codes=list(receipt.error_codes))
+        return result
+    state = MessageState.RECEIPT_REJECTED if receipt.rejected else MessageState.RECEIPT_OK
+    for target in targets:
+        assert target.id is not None
+        detail = ("Negativ applikasjonskvittering: " + ", ".join(receipt.error_codes) if receipt.rejected
+                  else "Positiv applikasjonskvittering.")
+        uow.messages.update_state(target.id, state, detail=detail, error_codes=list(receipt.error_codes), at=at)
+    uow.messages.update_state(stored.id, MessageState.ACCEPTED, detail="Knyttet til sendt melding.", at=at)
+    result.reason = f"Kvittering på {len(targets)} sendt(e) melding(er)."
+    return result

@@ -1,0 +1,271 @@
+"""The receive pipeline (HIS 80415, HITS 1168): stored messages and the right AppRecs, on every store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from samhandling.domain.messages import Direction, MessageState, StoredMessage
+from samhandling.domain.parties import Party, PartyKind
+from samhandling.services.receive import Disposition, ReceiveOptions, receive_message
+from samhandling.standards import apprec as ar
+from samhandling.standards.parsing import parse_xml
+from samhandling.standards.schemas import SchemaSet
+from samhandling.store.repositories import MessageQuery
+from samhandling.store.unit_of_work import UnitOfWork
+
+MH = "{http://www.kith.no/xmlstds/msghead/2006-05-24}"
+INNLEGGELSE = "plo-1.6/innleggelsesrapport_1_6_mottak/Innleggelsesrapport_v1-6_"
+FORESPORSEL = "dialogmelding-1.0/Dialogmelding_foresporsel_PLO_v1-0.xml"
+STATUS_WITH_COPY = "dialogmelding-1.1/Status_paa_henvisning-InnkaltEtterViderehenvisning.xml"
+
+# The hospital node of the samples: St. Olavs (59) with two departments; Alvdal (99387) is a partner.
+HOSPITAL_PARTIES = [
+    Party(her_id="59", name="ST OLAVS HOSPITAL HF", kind=PartyKind.ORGANISATION, local=True),
+    Party(her_id="90998", name="Ortopedisk kirurgi", kind=PartyKind.SERVICE, parent_her_id="59"),
+    Party(her_id="91090", name="Medisinsk avdeling", kind=PartyKind.SERVICE, parent_her_id="59"),
+    Party(her_id="99387", name="Alvdal kommune", kind=PartyKind.ORGANISATION, municipality="3428"),
+    Party(her_id="5078", name="Sykepleietjeneste", kind=PartyKind.SERVICE, parent_her_id="99387"),
+]
+
+
+@pytest.fixture
+def hospital(new_uow: Callable[[], UnitOfWork]) -> Callable[[], UnitOfWork]:
+    with new_uow() as uow:
+        for party in HOSPITAL_PARTIES:
+            uow.parties.add(party)
+        uow.commit()
+    return new_uow
+
+
+@pytest.fixture
+def options(schemas: SchemaSet) -> ReceiveOptions:
+    return ReceiveOptions(schemas=schemas, max_bytes=50 * 1024 * 1024)
+
+
+def sample(samples_dir: Path, name: str) -> bytes:
+    return (samples_dir / name).read_bytes()
+
+
+def edited(data: bytes, change: Callable[[etree._Element], None]) -> bytes:
+    root = parse_xml(data)
+    change(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def stored(new_uow: Callable[[], UnitOfWork], **filters: object) -> list[StoredMessage]:
+    with new_uow() as uow:
+        return uow.messages.list(MessageQuery(limit=None, oldest_first=True, **filters))  # type: ignore[arg-type]
+
+
+def test_a_valid_plo_message_is_accepted_with_one_positive_apprec(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path, schemas: SchemaSet
+) -> None:
+    data = sample(samples_dir, INNLEGGELSE + "Ny.xml")
+    result = receive_message(data, hospital(), options)
+    assert result.disposition is Disposition.ACCEPTED
+    assert result.errors == [] and not result.duplicate
+    (answer,) = result.apprecs
+    assert (answer.to_her_id, answer.from_her_id, answer.role, answer.status, answer.version) == (
+        "5078", "91090", "PRIM", "1", "1.1")
+    assert schemas.validate(parse_xml(answer.raw), "AppRec-v1.1.xsd") == []
+    receipt = ar.read_apprec(parse_xml(answer.raw))
+    assert receipt.original_id == "13a5da20-05c6-11e8-8f1a-0800200c9a66"
+    assert receipt.receiver_her_id == "5078" and receipt.sender_her_id == "91090"
+
+    (incoming,) = stored(hospital, direction=Direction.INCOMING)
+    assert incoming.raw == data
+    assert incoming.state is MessageState.ACCEPTED
+    assert (incoming.msg_type, incoming.standard, incoming.sender_her_id, incoming.recipient_her_id) == (
+        "INNLEGGELSESRAPPORT", "PLO 1.6", "5078", "91090")
+    (queued,) = stored(hospital, direction=Direction.OUTGOING)
+    assert queued.is_apprec and queued.state is MessageState.QUEUED and queued.raw == answer.raw
+    with hospital() as uow:
+        assert uow.outbox.pending(answer.stored_id) is not None
+        assert [e.state for e in uow.messages.journal(incoming.id or 0)] == [MessageState.RECEIVED,
+                                                                            MessageState.ACCEPTED]
+
+
+def test_dialogmelding_1_0_is_answered_with_apprec_1_0(
+    new_uow: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path, schemas: SchemaSet
+) -> None:
+    with new_uow() as uow:
+        uow.parties.add(Party(her_id="91096", name="Legekontoret", kind=PartyKind.ORGANISATION, local=True))
+        uow.parties.add(Party(her_id="91101", name="Fastlege", kind=PartyKind.PERSON, parent_her_id="91096"))
+        uow.commit()
+    result = receive_message(sample(samples_dir, FORESPORSEL), new_uow(), options)
+    (answer,) = result.apprecs
+    assert answer.version == "1.0" and answer.status == "1"
+    assert schemas.validate(parse_xml(answer.raw), "AppRec-v1-2004-11-21.xsd") == []
+
+
+def test_primary_and_copy_receiver_each_get_an_apprec_with_their_role(
+    new_uow: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
+) -> None:
+    with new_uow() as uow:
+        for her_id, name in (("62", "Sykehus A"), ("56704", "Legekontor B")):
+            uow.parties.add(Party(her_id=her_id, name=name, kind=PartyKind.ORGANISATION, local=True))
+        uow.parties.add(Party(her_id="8605", name="Poliklinikk", kind=PartyKind.SERVICE, parent_her_id="62"))
+        uow.parties.add(Party(her_id="258521", name="Lege", kind=PartyKind.PERSON, parent_her_id="56704"))
+        uow.commit()
+    result = receive_message(sample(samples_dir, STATUS_WITH_COPY), new_uow(), options)
+    assert result.disposition is Disposition.ACCEPTED
+    assert [(a.from_her_id, a.role, a.to_her_id) for a in result.apprecs] == [
+        ("8605", "PRIM", "90998"), ("258521", "COP", "90998")]
+    assert len(stored(new_uow, direction=Direction.INCOMING)) == 2
+
+
+def test_an_invalid_message_is_rejected_with_its_codes_and_an_ot_text(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
+) -> None:
+    data = edited(sample(samples_dir, INNLEGGELSE + "Ny.xml"),
+                  lambda r: r.find(f"{MH}MsgInfo/{MH}Patient/{MH}Ident/{MH}Id").__setattr__("text", "12057900498"))
+    result = receive_message(data, hospital(), options)
+    assert result.disposition is Disposition.REJECTED
+    assert result.errors == ["E31"]
+    (answer,) = result.apprecs
+    assert (answer.status, answer.errors) == ("2", ("E31",))
+    receipt = ar.read_apprec(parse_xml(answer.raw))
+    assert receipt.error[0].ot is not None and "/MsgHead/MsgInfo/Patient/Ident/Id" in receipt.error[0].ot
+    assert "12057900498" not in (receipt.error[0].ot or "")
+    (incoming,) = stored(hospital, direction=Direction.INCOMING)
+    assert incoming.state is MessageState.REJECTED and incoming.error_codes == ("E31",)
+
+
+def test_schema_invalid_message_is_rejected_with_t02(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
+) -> None:
+    data = edited(sample(samples_dir, INNLEGGELSE + "Ny.xml"),
+                  lambda r: r.find(f"{MH}MsgInfo/{MH}GenDate").__setattr__("text", "i morgen"))
+    result = receive_message(data, hospital(), options)
+    assert result.apprecs[0].errors == ("T02",)
+
+
+def test_a_signature_fault_reported_by_the_transport_rejects_the_message(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
+) -> None:
+    result = receive_message(sample(samples_dir, INNLEGGELSE + "Ny.xml"), hospital(), options,
+                             transport_faults=["S02"])
+    assert result.disposition is Disposition.REJECTED
+    assert result.apprecs[0].errors == ("S02",)
+
+
+def test_our_organisation_but_unknown_service_is_misdirected_e21(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
+) -> None:
+    data = sample(samples_dir, INNLEGGELSE + "Ny.xml").replace(b"<Id>91090</Id>", b"<Id>91999</Id>")
+    result = receive_message(data, hospital(), options)
+    assert result.disposition is Disposition.REJECTED
+    (answer,) = result.apprecs
+    assert (answer.from_her_id, answer.errors) == ("91999", ("E21",))
+
+
+def test_another_organisation_gets_no_apprec(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
+) -> None:
+    data = (sample(samples_dir, INNLEGGELSE + "Ny.xml")
+            .replace(b"<Id>59</Id>", b"<Id>4242</Id>").replace(b"<Id>91090</Id>", b"<Id>4243</Id>"))
+    result = receive_message(data, hospital(), options)
+    assert result.disposition is Disposition.UNANSWERABLE
+    assert result.apprecs == [] and "HITS 1168" in result.reason
+    (kept,) = stored(hospital)
+    assert kept.state is MessageState.UNANSWERABLE and kept.raw == data
+
+
+def test_a_sender_without_her_id_cannot_be_answered_but_is_kept(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
+) -> None:
+    def anonymous_sender(root: etree._Element) -> None:
+        for type_id in root.findall(f"{MH}MsgInfo/{MH}Sender//{MH}TypeId"):
+            type_id.set("V", "ENH")
+
+    data = edited(sample(samples_dir, INNLEGGELSE + "Ny.xml"), anonymous_sender)
+    result = receive_message(data, hospital(), options)
+    assert result.disposition is Disposition.UNANSWERABLE and result.apprecs == []
+    (kept,) = stored(hospital)
+    assert kept.state is MessageState.UNANSWERABLE and kept.raw == data
+
+
+@pytest.mark.parametrize("data", [b"ikke xml", b"<MsgHead><MsgInfo>"])
+def test_unreadable_bytes_are_kept_and_reported(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, data: bytes
+) -> None:
+    result = receive_message(data, hospital(), options)
+    assert result.disposition is Disposition.UNANSWERABLE
+    assert result.errors == ["T01"] and result.apprecs == []
+    (kept,) = stored(hospital)
+    assert kept.raw == data and kept.state is MessageState.UNANSWERABLE and kept.error_codes == ("T01",)
+
+
+def test_a_duplicate_is_not_imported_again_and_gets_the_same_apprec(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
+) -> None:
+    data = sample(samples_dir, INNLEGGELSE + "Ny.xml")
+    first = receive_message(data, hospital(), options)
+    with hospital() as uow:  # the first AppRec has gone out
+        (item,) = uow.outbox.claim("test")
+        uow.commit()
+    with hospital() as uow:
+        uow.outbox.mark_done(item)
+        uow.commit()
+    again = receive_message(data, hospital(), options)
+    assert again.duplicate
+    assert [a.raw for a in again.apprecs] == [a.raw for a in first.apprecs]
+    assert len(stored(hospital, direction=Direction.INCOMING)) == 1
+    assert len(stored(hospital, direction=Direction.OUTGOING)) == 1
+    with hospital() as uow:
+        assert uow.outbox.pending(first.apprecs[0].stored_id) is not None
+
+
+def test_change_after_original_is_linked(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
+) -> None:
+    receive_message(sample(samples_dir, INNLEGGELSE + "Ny.xml"), hospital(), options)
+    change = receive_message(sample(samples_dir, INNLEGGELSE + "Endring.xml"), hospital(), options)
+    assert change.disposition is Disposition.ACCEPTED
+    assert change.linked_to == "13a5da20-05c6-11e8-8f1a-0800200c9a66"
+
+
+def test_change_and_cancel_before_original_are_held_then_linked(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
+) -> None:
+    change = receive_message(sample(samples_dir, INNLEGGELSE + "Endring.xml"), hospital(), options)
+    cancel = receive_message(sample(samples_dir, INNLEGGELSE + "Kansellering.xml"), hospital(), options)
+    assert change.disposition is Disposition.HELD and change.linked_to is None
+    assert [a.status for a in change.apprecs] == ["1"]  # readable and taken over: a positive AppRec at once
+    assert cancel.disposition is Disposition.HELD  # its original (the change) is itself held, not yet linked
+    assert [m.state for m in stored(hospital, direction=Direction.INCOMING)] == [MessageState.HELD] * 2
+
+    original = receive_message(sample(samples_dir, INNLEGGELSE + "Ny.xml"), hospital(), options)
+    assert original.disposition is Disposition.ACCEPTED
+    states = {m.msg_id: (m.state, m.linked_to_msg_id) for m in stored(hospital, direction=Direction.INCOMING)}
+    assert states["c5718400-0663-11e8-b566-0800200c9a66"] == (MessageState.ACCEPTED,
+                                                              "13a5da20-05c6-11e8-8f1a-0800200c9a66")
+    assert states["be6d23c0-0664-11e8-b566-0800200c9a66"] == (MessageState.ACCEPTED,
+                                                              "c5718400-0663-11e8-b566-0800200c9a66")
+
+
+def test_an_incoming_apprec_moves_the_message_it_answers(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
+) -> None:
+    # The municipality's node received our message and answered: model that with the samples reversed.
+    sent = sample(samples_dir, INNLEGGELSE + "Ny.xml")
+    municipality_answer = ar.build_apprec(
+        ar.msghead.read_msghead(parse_xml(sent)), version="1.1", status="2",
+        errors=[ar.AppRecError(ar.ERROR_CODES["E35"], "Pasienten finnes ikke hos oss.")])
+    with hospital() as uow:
+        uow.messages.add(StoredMessage(
+            direction=Direction.OUTGOING, msg_id="13a5da20-05c6-11e8-8f1a-0800200c9a66",
+            msg_type="INNLEGGELSESRAPPORT", standard="PLO 1.6", sender_her_id="5078", receiver_her_ids=("91090",),
+            recipient_her_id="91090", state=MessageState.QUEUED, raw=sent))
+        uow.commit()
+    data = etree.tostring(ar.write_apprec(municipality_answer), xml_declaration=True, encoding="UTF-8")
+    result = receive_message(data, hospital(), options)
+    assert result.disposition is Disposition.RECEIPT
+    assert result.errors == ["E35"]
+    sent_message = stored(hospital, direction=Direction.OUTGOING, is_apprec=False)[0]
+    assert sent_message.state is MessageState.RECEIPT_REJECTED and sent_message.error_codes == ("E35",)
+    assert receive_message(data, hospital(), options).duplicate

@@ -269,3 +269,30 @@ def test_an_incoming_apprec_moves_the_message_it_answers(
     sent_message = stored(hospital, direction=Direction.OUTGOING, is_apprec=False)[0]
     assert sent_message.state is MessageState.RECEIPT_REJECTED and sent_message.error_codes == ("E35",)
     assert receive_message(data, hospital(), options).duplicate
+
+
+@pytest.mark.parametrize("rejects", [True, False])
+def test_a_patient_missing_from_the_directory_gives_e35(
+    hospital: Callable[[], UnitOfWork], schemas: SchemaSet, samples_dir: Path, rejects: bool
+) -> None:
+    from samhandling.store.repositories import PatientEntry
+
+    with hospital() as uow:  # the hospital keeps a directory; the ward inherits it
+        uow.patients.upsert(PatientEntry(party_her_id="59", patient_id="12057900499", name="Annen Pasient"))
+        uow.commit()
+    options = ReceiveOptions(schemas=schemas, max_bytes=10**7, unknown_patient_rejects=rejects)
+    result = receive_message(sample(samples_dir, INNLEGGELSE + "Ny.xml"), hospital(), options)
+    assert result.errors == ["E35"]
+    (answer,) = result.apprecs
+    if rejects:
+        assert (result.disposition, answer.status, answer.errors) == (Disposition.REJECTED, "2", ("E35",))
+    else:
+        assert (result.disposition, answer.status, answer.errors) == (Disposition.ACCEPTED, "1", ())
+    (incoming,) = stored(hospital, direction=Direction.INCOMING)
+    assert incoming.error_codes == ("E35",)
+
+    with hospital() as uow:  # once the patient is known, the next message passes
+        uow.patients.upsert(PatientEntry(party_her_id="59", patient_id="13116900216", name="Kjent Pasient"))
+        uow.commit()
+    change = receive_message(sample(samples_dir, INNLEGGELSE + "Endring.xml"), hospital(), options)
+    assert change.errors == []

@@ -90,8 +90,9 @@ def test_schema_invalid_content_is_t02(samples_dir: Path, schemas: SchemaSet) ->
 def test_structural_fault_without_schemas_is_still_t02(samples_dir: Path) -> None:
     data = mutated(samples_dir, lambda r: _remove(r, f"{MH}MsgInfo/{MH}MsgId"))
     report = validate_message(data, schemas=None)
-    assert report.codes == ["T02"]
+    assert report.codes == ["T02", "E10"]  # the header is still read, so that the rejection can be sent
     assert report.findings[0].path.endswith("MsgId")
+    assert report.head is not None and report.head.msg_info.sender.organisation.her_id() == "59"
 
 
 def test_unknown_content_namespace_is_t10(samples_dir: Path, schemas: SchemaSet) -> None:

@@ -6,14 +6,19 @@ services; tests build the same :class:`Node` from a test database or swap in fak
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from samhandling.services.catalog import EpjCatalog
 from samhandling.services.receive import ReceiveOptions
+from samhandling.services.send import SendOptions
 from samhandling.settings import Settings, load_settings
 from samhandling.store.database import open_engine, upgrade
 from samhandling.store.unit_of_work import SqlUnitOfWork
+from samhandling.transport.base import Transport
+from samhandling.transport.directory import DirectoryTransport
 
 
 @dataclass
@@ -33,6 +38,24 @@ class Node:
             max_bytes=self.settings.max_message_bytes,
             unknown_patient_rejects=self.settings.unknown_patient_rejects,
         )
+
+    def transport(self) -> Transport | None:
+        """The configured transport, or None when the node has none (messages then wait in the outbox)."""
+        if self.settings.transport_dir is not None:
+            return DirectoryTransport(self.settings.transport_dir)
+        return None
+
+    @property
+    def send_options(self) -> SendOptions:
+        return SendOptions(schemas=self.settings.schemas, max_bytes=self.settings.max_message_bytes)
+
+    def catalog(self) -> EpjCatalog:
+        return EpjCatalog(self.settings.effective_epj_dir, self.uow, self.send_options)
+
+    def steps(self) -> list[Callable[[], object]]:
+        """Further steps of each node pass: the EPJ catalog (later also the monitor)."""
+        catalog = self.catalog()
+        return [catalog.run]
 
     def close(self) -> None:
         self.engine.dispose()

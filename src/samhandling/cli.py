@@ -10,7 +10,9 @@ from typing import Annotated
 
 import typer
 
+from samhandling.commands import messages, node
 from samhandling.commands.common import UserError, err, out, read_file, settings
+from samhandling.commands.parties import parties_app, patients_app
 
 app = typer.Typer(
     name="samhandling",
@@ -21,6 +23,13 @@ app = typer.Typer(
 )
 schemas_app = typer.Typer(help="Offisielle XML-skjemaer (XSD) for validering.", no_args_is_help=True)
 app.add_typer(schemas_app, name="schemas")
+app.add_typer(parties_app, name="parties")
+app.add_typer(patients_app, name="patients")
+app.command()(messages.receive)
+app.command()(messages.send)
+app.add_typer(messages.messages_app, name="messages")
+app.add_typer(node.node_app, name="node")
+app.add_typer(node.outbox_app, name="outbox")
 
 @app.command()
 def validate(

@@ -29,6 +29,17 @@ class Settings(BaseSettings):
         description="E35: reject a message about a patient missing from the recipient's patient directory "
         "(false: accept it and note the warning).",
     )
+    transport_dir: Path | None = Field(
+        default=None,
+        description="A shared folder used as the network (one mailbox per HER-id), for a region on one machine.",
+    )
+    poll_interval: float = Field(default=60.0, gt=0, description="Seconds between the node's passes.")
+    outbox_lease_seconds: float = Field(
+        default=300.0, gt=0,
+        description="How long a claimed outbox item is held; after a crash it is sent again when this runs out.",
+    )
+    epj_dir: Path | None = Field(
+        default=None, description="The EPJ's catalog (outbox/, sent/, error/, inbox/); default <home>/epj.")
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the node's database, e.g. postgresql+psycopg://user@host:5432/samhandling; "
@@ -38,6 +49,10 @@ class Settings(BaseSettings):
     @property
     def effective_schema_dir(self) -> Path:
         return self.schema_dir if self.schema_dir is not None else self.home / "schemas"
+
+    @property
+    def effective_epj_dir(self) -> Path:
+        return self.epj_dir if self.epj_dir is not None else self.home / "epj"
 
     @property
     def effective_database_url(self) -> str:

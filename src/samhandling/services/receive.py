@@ -197,6 +197,12 @@ def _receive_for(
         findings.append(Finding("E21", "/MsgHead/MsgInfo/Receiver",
                                 f"Mottaker er ikke korrekt: HER-id {recipient.her_id} er ikke en tjeneste "
                                 "eller person hos oss. Meldingen er feiladressert."))
+    warnings: list[Finding] = []
+    patient_id = _patient_ref(head)
+    if patient_id is not None and _patient_known(uow, recipient.her_id, patient_id) is False:
+        unknown = Finding("E35", "/MsgHead/MsgInfo/Patient",
+                          "Pasienten finnes ikke i mottakersystemet (ikke i pasientregisteret til mottakeren).")
+        (findings if options.unknown_patient_rejects else warnings).append(unknown)
     rejecting = [f for f in findings if f.code in ar.ERROR_CODES]
     info = head.msg_info
     parent_ref = info.conversation_ref.ref_to_parent if info.conversation_ref else None
@@ -220,7 +226,7 @@ def _receive_for(
     ), detail="Mottatt.")
     assert stored.id is not None
     result.stored_ids.append(stored.id)
-    found_codes = list(dict.fromkeys(f.code for f in findings))
+    found_codes = list(dict.fromkeys(f.code for f in [*findings, *warnings]))
     for code in found_codes:
         if code not in result.errors:
             result.errors.append(code)
@@ -230,7 +236,7 @@ def _receive_for(
                                   detail="Avvist: " + ", ".join(found_codes))
         result.disposition = Disposition.REJECTED
     else:
-        _accept_or_hold(stored, uow, result, at)
+        _accept_or_hold(stored, uow, result, at, warnings=found_codes)
 
     _make_apprec(head, report, recipient, rejecting, uow, result, at)
 
@@ -242,20 +248,26 @@ _TRANSPORT_FAULTS = {
 }
 
 
-def _accept_or_hold(stored: StoredMessage, uow: UnitOfWork, result: Reception, at: datetime) -> None:
-    """Accept the message; a follow-up whose original has not come is held (it is linked either way)."""
+def _accept_or_hold(stored: StoredMessage, uow: UnitOfWork, result: Reception, at: datetime,
+                    warnings: list[str]) -> None:
+    """Accept the message; a follow-up whose original has not come is held (it is linked either way).
+
+    ``warnings`` are codes noted without rejecting (E35 when the setting says so); they are kept with it.
+    """
     assert stored.id is not None
+    note = f" Merknad: {', '.join(warnings)}." if warnings else ""
     if stored.linked_to_msg_id is not None:
         original = uow.messages.get_by_key(stored.linked_to_msg_id, stored.sender_her_id, stored.recipient_her_id,
                                            Direction.INCOMING)
         if original is None or original.state is MessageState.HELD:
             # The message it refers to has not come, or is itself waiting for its own original.
-            uow.messages.update_state(stored.id, MessageState.HELD, at=at,
-                                      detail="Holdt tilbake til meldingen den viser til, kommer.")
+            uow.messages.update_state(stored.id, MessageState.HELD, at=at, error_codes=warnings,
+                                      detail="Holdt tilbake til meldingen den viser til, kommer." + note)
             result.disposition = Disposition.HELD
             return
         result.linked_to = original.msg_id
-    uow.messages.update_state(stored.id, MessageState.ACCEPTED, at=at, detail="Godtatt.")
+    uow.messages.update_state(stored.id, MessageState.ACCEPTED, at=at, error_codes=warnings,
+                              detail="Godtatt." + note)
     _release_held(stored, uow, at)
 
 
@@ -377,6 +389,17 @@ def _unanswerable(data: bytes, uow: UnitOfWork, report: ValidationReport, codes:
     uow.messages.update_state(stored.id, MessageState.UNANSWERABLE, error_codes=codes, detail=reason, at=at)
     return Reception(msg_id=head.msg_id if head is not None else None, msg_type=stored.msg_type or None,
                      disposition=Disposition.UNANSWERABLE, errors=codes, stored_ids=[stored.id], reason=reason)
+
+
+def _patient_known(uow: UnitOfWork, her_id: str, patient_id: str) -> bool | None:
+    """Whether the recipient's patient directory knows the patient: the nearest level that keeps a directory
+    answers (a ward without one is covered by its organisation's); None when no level keeps one."""
+    parties = uow.parties.all()
+    for level in [her_id, *(p.her_id for p in parties.ancestors(her_id))]:
+        known = uow.patients.known(level, patient_id)
+        if known is not None:
+            return known
+    return None
 
 
 def _receiver_her_ids(head: MsgHead) -> tuple[str, ...]:

@@ -27,13 +27,16 @@ from samhandling.domain.messages import (
 from samhandling.domain.parties import Parties, Party, PartyKind
 from samhandling.store.repositories import (
     DEFAULT_LEASE,
+    HANDED_OVER_STATES,
     Backoff,
     DuplicateMessageError,
     DuplicatePartyError,
     LeaseLostError,
     MessageQuery,
     OutboxItem,
+    PatientEntry,
     UnknownMessageError,
+    UnknownPartyError,
     clean_error,
     new_message_problem,
 )
@@ -47,6 +50,8 @@ class FakeStore:
     journal: list[JournalEntry] = field(default_factory=list)
     parties: dict[str, Party] = field(default_factory=dict)
     outbox: dict[int, OutboxItem] = field(default_factory=dict)
+    patients: dict[tuple[str, str], PatientEntry] = field(default_factory=dict)
+    handovers: dict[int, datetime] = field(default_factory=dict)
     last_ids: dict[str, int] = field(default_factory=dict)
 
     def snapshot(self) -> FakeStore:
@@ -200,6 +205,40 @@ class FakePartyRepository:
         return Parties(self.list())
 
 
+class FakePatientRepository:
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def upsert(self, entry: PatientEntry) -> None:
+        self.upsert_many([entry])
+
+    def upsert_many(self, entries: Sequence[PatientEntry]) -> None:
+        for entry in entries:  # like the database's foreign key, checked at once
+            if entry.party_her_id not in self._store.parties:
+                raise UnknownPartyError(entry.party_her_id)
+        self._store.patients.update({(e.party_her_id, e.patient_id): e for e in entries})
+
+    def get(self, party_her_id: str, patient_id: str) -> PatientEntry | None:
+        return self._store.patients.get((party_her_id, patient_id))
+
+    def list(self, party_her_id: str) -> builtins.list[PatientEntry]:
+        return [e for key, e in sorted(self._store.patients.items()) if key[0] == party_her_id]
+
+    def count(self, party_her_id: str) -> int:
+        return sum(1 for key in self._store.patients if key[0] == party_her_id)
+
+    def clear(self, party_her_id: str) -> int:
+        keys = [key for key in self._store.patients if key[0] == party_her_id]
+        for key in keys:
+            del self._store.patients[key]
+        return len(keys)
+
+    def known(self, party_her_id: str, patient_id: str) -> bool | None:
+        if (party_her_id, patient_id) in self._store.patients:
+            return True
+        return False if self.count(party_her_id) else None
+
+
 class FakeOutboxRepository:
     def __init__(self, store: FakeStore) -> None:
         self._store = store
@@ -267,6 +306,19 @@ class FakeOutboxRepository:
         return item
 
 
+class FakeHandoverRepository:
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def pending(self, limit: int = 100) -> builtins.list[StoredMessage]:
+        return [m for _, m in sorted(self._store.messages.items())
+                if m.direction is Direction.INCOMING and m.state in HANDED_OVER_STATES
+                and m.id not in self._store.handovers][:limit]
+
+    def mark(self, message_id: int, *, at: datetime) -> None:
+        self._store.handovers.setdefault(message_id, at)
+
+
 class FakeUnitOfWork:
     """A unit of work in memory. ``committed`` tells a test whether the service committed.
 
@@ -278,6 +330,8 @@ class FakeUnitOfWork:
         self.messages = FakeMessageRepository(self.store)
         self.parties = FakePartyRepository(self.store)
         self.outbox = FakeOutboxRepository(self.store)
+        self.patients = FakePatientRepository(self.store)
+        self.handover = FakeHandoverRepository(self.store)
         self.committed = False
         self._saved: FakeStore | None = None
 

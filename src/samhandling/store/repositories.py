@@ -1,4 +1,5 @@
-"""Repositories: stored messages with their journal, communication parties, and the outbox.
+"""Repositories: stored messages with their journal, communication parties, the outbox, and the patient
+directory of local parties.
 
 Each repository works inside the transaction of a unit of work (:mod:`samhandling.store.unit_of_work`)
 and never commits. The protocols are what the services use; the ``Sql*`` classes implement them on one
@@ -18,11 +19,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Select, exists, insert, or_, select, update
+from sqlalchemy import Connection, Select, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Row
 from sqlalchemy.exc import IntegrityError
 
+from samhandling.domain.identifiers import HerId, person_id_problem
 from samhandling.domain.messages import (
     INITIAL_STATE,
     Direction,
@@ -36,7 +38,15 @@ from samhandling.domain.messages import (
     utc_now,
 )
 from samhandling.domain.parties import Parties, Party, PartyKind
-from samhandling.store.tables import journal, message_receivers, messages, outbox, parties
+from samhandling.store.tables import (
+    epj_handovers,
+    journal,
+    message_receivers,
+    messages,
+    outbox,
+    parties,
+    patients,
+)
 
 DEFAULT_LEASE = timedelta(minutes=5)
 MAX_ERROR_TEXT = 2000
@@ -59,6 +69,12 @@ class UnknownMessageError(LookupError):
 class DuplicatePartyError(Exception):
     def __init__(self, her_id: str) -> None:
         super().__init__(f"Kommunikasjonsparten med HER-id {her_id} finnes allerede.")
+        self.her_id = her_id
+
+
+class UnknownPartyError(LookupError):
+    def __init__(self, her_id: str) -> None:
+        super().__init__(f"Ingen kommunikasjonspart med HER-id {her_id}.")
         self.her_id = her_id
 
 
@@ -94,6 +110,7 @@ class MessageQuery:
 
     direction: Direction | None = None
     states: frozenset[MessageState] = field(default_factory=frozenset)
+    msg_id: str | None = None
     party_her_id: str | None = None
     msg_type: str | None = None
     conversation_ref: str | None = None
@@ -115,6 +132,7 @@ class MessageQuery:
         checks = (
             self.direction is None or m.direction == self.direction,
             not self.states or m.state in self.states,
+            self.msg_id is None or m.msg_id == self.msg_id,
             self.party_her_id is None
             or self.party_her_id in (m.sender_her_id, m.recipient_her_id, *m.receiver_her_ids),
             self.msg_type is None or m.msg_type == self.msg_type,
@@ -182,6 +200,31 @@ class Backoff:
         exponent = min(max(attempts - 1, 0), 64)
         seconds = self.first.total_seconds() * self.factor**exponent
         return timedelta(seconds=min(seconds, self.ceiling.total_seconds()))
+
+
+# --- patient directory values ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PatientEntry:
+    """A patient in the patient directory of a local party (used for AppRec E35, "Pasienten finnes ikke i
+    mottakersystemet", HIS 80415:2012 kap. 6.3).
+
+    The identifier is a valid fødselsnummer, D-nummer or H-nummer (HIS 1001:2010); it and the name stay out
+    of ``repr``, and anything shown to a person masks the identifier (``mask_person_id``).
+    """
+
+    party_her_id: str
+    patient_id: str = field(repr=False)
+    name: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        HerId(self.party_her_id)  # raises ValueError, in Norwegian
+        problem = person_id_problem(self.patient_id)
+        if problem:
+            raise ValueError(problem)  # the problem text never repeats the identifier
+        if self.name is not None and not self.name.strip():
+            object.__setattr__(self, "name", None)
 
 
 def clean_error(error: str) -> str:
@@ -265,6 +308,48 @@ class PartyRepository(Protocol):
 
     def all(self) -> Parties:
         """Every party, as a collection that answers hierarchy questions."""
+        ...
+
+
+HANDED_OVER_STATES = frozenset({MessageState.ACCEPTED})
+"""Received messages the EPJ gets: accepted business messages, and AppRecs matched to what it sent."""
+
+
+class HandoverRepository(Protocol):
+    def pending(self, limit: int = 100) -> builtins.list[StoredMessage]:
+        """Received messages in a handed-over state that the EPJ has not got yet, oldest first."""
+        ...
+
+    def mark(self, message_id: int, *, at: datetime) -> None:
+        """Remember that the message is in the EPJ's inbox (doing it twice is harmless)."""
+        ...
+
+
+class PatientRepository(Protocol):
+    def upsert(self, entry: PatientEntry) -> None:
+        """Add the patient to the party's directory, or update its name. Raises :class:`UnknownPartyError`."""
+        ...
+
+    def upsert_many(self, entries: Sequence[PatientEntry]) -> None:
+        """:meth:`upsert` for many patients at once, all or none. Raises :class:`UnknownPartyError`."""
+        ...
+
+    def get(self, party_her_id: str, patient_id: str) -> PatientEntry | None: ...
+
+    def list(self, party_her_id: str) -> builtins.list[PatientEntry]:
+        """The party's directory, by patient identifier."""
+        ...
+
+    def count(self, party_her_id: str) -> int: ...
+
+    def clear(self, party_her_id: str) -> int:
+        """Empty the party's directory (it then has none); returns how many patients it held."""
+        ...
+
+    def known(self, party_her_id: str, patient_id: str) -> bool | None:
+        """Whether the patient is in the directory of ``party_her_id``: None when that party has no directory
+        (not one patient in it; then no E35 check is made), else True or False. The party itself only: a
+        directory of the organisation above does not answer for its services."""
         ...
 
 
@@ -424,6 +509,7 @@ class SqlMessageRepository:
             )
             conditions.append(or_(c.sender_her_id == q.party_her_id, c.recipient_her_id == q.party_her_id, as_receiver))
         for column, value in (
+            (c.msg_id, q.msg_id),
             (c.msg_type, q.msg_type),
             (c.conversation_ref, q.conversation_ref),
             (c.linked_to_msg_id, q.linked_to_msg_id),
@@ -604,6 +690,71 @@ class SqlPartyRepository:
         return Parties(self.list())
 
 
+class SqlPatientRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def upsert(self, entry: PatientEntry) -> None:
+        self.upsert_many([entry])
+
+    def upsert_many(self, entries: Sequence[PatientEntry]) -> None:
+        if not entries:
+            return
+        dialect = self._connection.dialect.name
+        statement: Any
+        if dialect == "postgresql":
+            statement = postgresql.insert(patients)
+        elif dialect == "sqlite":
+            statement = sqlite.insert(patients)
+        else:
+            raise NotImplementedError(f"upsert on {dialect}")
+        statement = statement.on_conflict_do_update(
+            index_elements=["party_her_id", "patient_id"], set_={"name": statement.excluded.name}
+        )
+        rows = [{"party_her_id": e.party_her_id, "patient_id": e.patient_id, "name": e.name} for e in entries]
+        try:
+            with self._connection.begin_nested():
+                self._connection.execute(statement, rows)
+        except IntegrityError as error:
+            named = sorted({e.party_her_id for e in entries})
+            known = set(self._connection.execute(select(parties.c.her_id).where(parties.c.her_id.in_(named))).scalars())
+            unknown = [her_id for her_id in named if her_id not in known]
+            if not unknown:
+                raise
+            raise UnknownPartyError(unknown[0]) from error
+
+    def get(self, party_her_id: str, patient_id: str) -> PatientEntry | None:
+        row = self._connection.execute(
+            select(patients).where(patients.c.party_her_id == party_her_id, patients.c.patient_id == patient_id)
+        ).first()
+        return _patient_from(row) if row is not None else None
+
+    def list(self, party_her_id: str) -> builtins.list[PatientEntry]:
+        statement = select(patients).where(patients.c.party_her_id == party_her_id).order_by(patients.c.patient_id)
+        return [_patient_from(r) for r in self._connection.execute(statement)]
+
+    def count(self, party_her_id: str) -> int:
+        statement = select(func.count()).select_from(patients).where(patients.c.party_her_id == party_her_id)
+        return int(self._connection.execute(statement).scalar_one())
+
+    def clear(self, party_her_id: str) -> int:
+        held = self.count(party_her_id)
+        self._connection.execute(delete(patients).where(patients.c.party_her_id == party_her_id))
+        return held
+
+    def known(self, party_her_id: str, patient_id: str) -> bool | None:
+        if self.get(party_her_id, patient_id) is not None:
+            return True
+        any_patient = self._connection.execute(
+            select(patients.c.patient_id).where(patients.c.party_her_id == party_her_id).limit(1)
+        ).first()
+        return None if any_patient is None else False
+
+
+def _patient_from(row: Row[Any]) -> PatientEntry:
+    return PatientEntry(party_her_id=row.party_her_id, patient_id=row.patient_id, name=row.name)
+
+
 def _item_from(row: Row[Any]) -> OutboxItem:
     return OutboxItem(
         id=row.id,
@@ -718,3 +869,27 @@ class SqlOutboxRepository:
         updated = self.get(item.id)
         assert updated is not None
         return updated
+
+
+class SqlHandoverRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._messages = SqlMessageRepository(connection)
+
+    def pending(self, limit: int = 100) -> builtins.list[StoredMessage]:
+        c = messages.c
+        handed = exists().where(epj_handovers.c.message_id == c.id)
+        return self._messages._load(
+            select(messages)
+            .where(c.direction == Direction.INCOMING.value,
+                   c.state.in_(sorted(s.value for s in HANDED_OVER_STATES)), ~handed)
+            .order_by(c.id)
+            .limit(limit)
+        )
+
+    def mark(self, message_id: int, *, at: datetime) -> None:
+        already = self._connection.execute(
+            select(epj_handovers.c.message_id).where(epj_handovers.c.message_id == message_id)).first()
+        if already is None:
+            self._connection.execute(insert(epj_handovers).values(message_id=message_id,
+                                                                  handed_over_at=as_utc("at", at)))

@@ -9,6 +9,8 @@ which must match these definitions (a test compares them).
 - ``message_receivers``: everyone a message is addressed to, the primary receiver at position 0.
 - ``journal``: every state change of a message.
 - ``outbox``: what waits for the transport; at most one unfinished item per message.
+- ``patients``: the optional patient directory of a local party (for AppRec E35, "Pasienten finnes ikke i
+  mottakersystemet", HIS 80415:2012 kap. 6.3): one row per party and patient identifier.
 """
 
 from __future__ import annotations
@@ -180,3 +182,20 @@ outbox = Table(
         postgresql_where=text("done_at IS NULL"),
     ),
 )
+
+patients = Table(
+    "patients",
+    metadata,
+    Column("party_her_id", String, ForeignKey("parties.her_id", ondelete="CASCADE"), primary_key=True),
+    Column("patient_id", String, primary_key=True),
+    Column("name", Text, nullable=True),
+)
+
+
+epj_handovers = Table(
+    "epj_handovers",
+    metadata,
+    Column("message_id", Key, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
+    Column("handed_over_at", UtcDateTime, nullable=False),
+)
+"""Received messages written to the EPJ's inbox folder: each is handed over once."""

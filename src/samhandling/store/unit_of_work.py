@@ -18,12 +18,16 @@ from typing import Protocol, Self
 from sqlalchemy import Connection, Engine
 
 from samhandling.store.repositories import (
+    HandoverRepository,
     MessageRepository,
     OutboxRepository,
     PartyRepository,
+    PatientRepository,
+    SqlHandoverRepository,
     SqlMessageRepository,
     SqlOutboxRepository,
     SqlPartyRepository,
+    SqlPatientRepository,
 )
 
 
@@ -36,6 +40,12 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def patients(self) -> PatientRepository: ...
+
+    @property
+    def handover(self) -> HandoverRepository: ...
 
     def __enter__(self) -> Self: ...
 
@@ -58,6 +68,8 @@ class SqlUnitOfWork:
     messages: SqlMessageRepository
     parties: SqlPartyRepository
     outbox: SqlOutboxRepository
+    patients: SqlPatientRepository
+    handover: SqlHandoverRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -70,6 +82,8 @@ class SqlUnitOfWork:
         self.messages = SqlMessageRepository(connection)
         self.parties = SqlPartyRepository(connection)
         self.outbox = SqlOutboxRepository(connection)
+        self.patients = SqlPatientRepository(connection)
+        self.handover = SqlHandoverRepository(connection)
         return self
 
     def __exit__(

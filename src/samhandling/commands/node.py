@@ -1,0 +1,68 @@
+"""``samhandling node run`` and ``samhandling outbox send``: the long-running node and one outbox pass."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+from datetime import timedelta
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from samhandling import eventlog
+from samhandling.bootstrap import Node, bootstrap
+from samhandling.commands.common import UserError, out, settings
+from samhandling.services.node import NodeParts, run_forever, run_once
+from samhandling.services.outbox import deliver_due
+
+node_app = typer.Typer(help="Noden: sender utboksen, henter meldinger og kvitterer.", no_args_is_help=True)
+outbox_app = typer.Typer(help="Utboksen: meldinger som venter på transporten.", no_args_is_help=True)
+
+
+def _parts(node: Node) -> NodeParts:
+    transport = node.transport()
+    if transport is None:
+        raise UserError("ingen transport er satt opp (SAMHANDLING_TRANSPORT_DIR); meldingene venter i utboksen")
+    return NodeParts(new_uow=node.uow, transport=transport, receive_options=node.receive_options,
+                     worker=f"{socket.gethostname()}:{os.getpid()}", steps=node.steps(),
+                     lease=timedelta(seconds=node.settings.outbox_lease_seconds))
+
+
+@node_app.command("run")
+def run(
+    once: Annotated[bool, typer.Option("--once", help="Én runde, så avslutt.")] = False,
+    interval: Annotated[float | None, typer.Option(min=0.05, help="Sekunder mellom rundene.")] = None,
+) -> None:
+    """Kjør noden til den stoppes (SIGTERM eller Ctrl+C avslutter etter runden som pågår)."""
+    eventlog.configure()
+    node = bootstrap(settings())
+    parts = _parts(node)
+    if once:
+        result = run_once(parts)
+        out.print(f"Sendt: {len(result.outbox.sent)}, feilet: {len(result.outbox.failed)}, "
+                  f"mottatt: {result.received}", markup=False)
+        return
+    stop, wake = threading.Event(), threading.Event()
+
+    def finish(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+        wake.set()
+
+    signal.signal(signal.SIGTERM, finish)
+    signal.signal(signal.SIGINT, finish)
+    run_forever(parts, stop, interval=interval or node.settings.poll_interval, wake=wake)
+    parts.transport.close()
+    node.close()
+
+
+@outbox_app.command("send")
+def send_outbox() -> None:
+    """Send det som venter i utboksen, én gang."""
+    node = bootstrap(settings())
+    parts = _parts(node)
+    result = deliver_due(parts.new_uow, parts.transport, worker=parts.worker, lease=parts.lease,
+                         backoff=parts.backoff)
+    out.print(f"Sendt: {len(result.sent)}, feilet: {len(result.failed)}", markup=False)

@@ -1,0 +1,42 @@
+"""Structured logs: one JSON line per event, never patient identifiers or message content.
+
+Callers log an event name with facts in ``extra`` (ids, types, states, counts); free text that could
+carry a person identifier is masked before it is written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+from samhandling.domain.messages import redact_person_ids
+
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+
+class JsonLines(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        event = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": redact_person_ids(record.getMessage()),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD:
+                event[key] = redact_person_ids(value) if isinstance(value, str) else value
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            event["error"] = redact_person_ids(f"{type(error).__name__}: {error}")
+        return json.dumps(event, ensure_ascii=False, default=str)
+
+
+def configure(level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLines())
+    root = logging.getLogger("samhandling")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False

@@ -1,0 +1,87 @@
+"""The transport interface: what the node needs from a network between communication parties.
+
+Modelled on httpx's transports: one primitive per direction, a contract stated here once, and every
+adapter a small file that can be tested alone.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+class TransportError(Exception):
+    """The transport could not do what was asked. ``retryable`` says whether trying again later may help
+    (network down, server error) or not (the message was refused as it is)."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One stored message on its way to one recipient: the bytes exactly as stored, and the routing."""
+
+    msg_id: str
+    sender_her_id: str
+    recipient_her_id: str
+    payload: bytes = field(repr=False)
+    is_apprec: bool = False
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The transport's answer to a send: its own reference for the message (e.g. NHN's message id)."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message the transport has for one of the node's parties.
+
+    ``faults`` carries the AppRec error codes the transport found (S01–S03: signature and certificate
+    faults, which only the transport can see); ``reference`` is what :meth:`Transport.confirm` needs.
+    """
+
+    reference: str
+    recipient_her_id: str
+    payload: bytes = field(repr=False)
+    faults: tuple[str, ...] = ()
+
+
+class Transport(ABC):
+    """A network that carries messages between communication parties.
+
+    Contract:
+
+    - ``send(envelope)`` hands one message to the network for ``envelope.recipient_her_id`` and returns a
+      :class:`Delivery`, or raises :class:`TransportError`. It is **idempotent per (MsgId, sender,
+      recipient)**: the node may call it again for a message whose earlier call it cannot know the outcome
+      of (a crash between the call and the commit), and the recipient still gets the message once.
+    - ``receive(her_ids)`` returns what is waiting for those parties, without removing it.
+    - ``confirm(inbound)`` removes a message the node has safely stored; until then the transport keeps
+      offering it, so a crash between download and store loses nothing.
+
+    Example::
+
+        transport = DirectoryTransport(Path("/srv/region"))
+        transport.send(Envelope(msg_id, "8101", "8201", payload))
+        for inbound in transport.receive(["8201"]):
+            store(inbound.payload)
+            transport.confirm(inbound)
+    """
+
+    @abstractmethod
+    def send(self, envelope: Envelope) -> Delivery: ...
+
+    @abstractmethod
+    def receive(self, her_ids: Sequence[str]) -> list[Inbound]: ...
+
+    @abstractmethod
+    def confirm(self, inbound: Inbound) -> None: ...
+
+    def close(self) -> None:  # noqa: B027 (optional hook, nothing to release by default)
+        """Release connections; the default transport holds none."""

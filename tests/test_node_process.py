@@ -1,0 +1,104 @@
+"""The node as real processes: killed in the middle of sending, it sends every message exactly once after a
+restart; SIGTERM stops it cleanly; its logs are JSON lines without patient identifiers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from samhandling.bootstrap import bootstrap
+from samhandling.domain.messages import Direction, MessageState
+from samhandling.services.send import SendOptions, submit_document
+from samhandling.settings import Settings
+from samhandling.standards import dialogmelding as dm
+from samhandling.store.repositories import MessageQuery
+from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
+
+MESSAGES = 240
+
+
+def node_env(home: Path, network: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAMHANDLING_")}
+    env.update(SAMHANDLING_HOME=str(home), SAMHANDLING_TRANSPORT_DIR=str(network),
+               SAMHANDLING_OUTBOX_LEASE_SECONDS="1")
+    return env
+
+
+def prepare(home: Path, network: Path, count: int) -> list[str]:
+    """A hospital node with ``count`` notes in its outbox; returns their MsgIds."""
+    settings = Settings(home=home, transport_dir=network)
+    node = bootstrap(settings)
+    register(node.uow, HOSPITAL + MUNICIPALITY, local_her_ids={"8100"})
+    options = SendOptions(schemas=None, max_bytes=10**7)
+    msg_ids = []
+    for n in range(count):
+        (stored,) = submit_document(node.uow(), options, dm.notat(tekst=f"Notat nummer {n}"), sender_her_id="8101",
+                                    receiver_her_id="8201", patient=patient())
+        msg_ids.append(stored.msg_id)
+    node.close()
+    return msg_ids
+
+
+def start_node(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "samhandling", "node", "run", *args], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def delivered(network: Path) -> list[Path]:
+    return sorted((network / "8201").glob("*.xml"))
+
+
+def test_a_node_killed_while_sending_sends_every_message_exactly_once_after_restart(tmp_path: Path) -> None:
+    home, network = tmp_path / "sykehus", tmp_path / "nhn"
+    msg_ids = prepare(home, network, MESSAGES)
+    env = node_env(home, network)
+
+    first = start_node(env, "--interval", "0.05")
+    deadline = time.monotonic() + 60
+    while len(delivered(network)) < 30 and time.monotonic() < deadline and first.poll() is None:
+        time.sleep(0.005)
+    first.send_signal(signal.SIGKILL)  # a crash, not a clean stop
+    first.communicate(timeout=30)
+    at_crash = len(delivered(network))
+    assert 0 < at_crash < MESSAGES, "the node must be killed in the middle of sending"
+
+    time.sleep(1.2)  # the killed node's leases run out
+    for _ in range(40):
+        restarted = subprocess.run([sys.executable, "-m", "samhandling", "node", "run", "--once"], env=env,
+                                   capture_output=True, text=True, timeout=120)
+        assert restarted.returncode == 0, restarted.stderr
+        if len(delivered(network)) == MESSAGES:
+            break
+    files = delivered(network)
+    assert sorted(p.name.split("_", 1)[1].removesuffix(".xml") for p in files) == sorted(msg_ids)
+
+    node = bootstrap(Settings(home=home, transport_dir=network))
+    with node.uow() as uow:
+        sent = uow.messages.list(MessageQuery(direction=Direction.OUTGOING, limit=None))
+        assert all(uow.outbox.pending(m.id or 0) is None for m in sent)
+    node.close()
+    assert len(sent) == MESSAGES
+    assert {m.state for m in sent} == {MessageState.SENT}
+    by_msg_id = {m.msg_id: m.raw for m in sent}
+    assert all(p.read_bytes() == by_msg_id[p.name.split("_", 1)[1].removesuffix(".xml")] for p in files)
+
+
+def test_sigterm_finishes_the_pass_and_stops_cleanly_with_json_logs(tmp_path: Path) -> None:
+    home, network = tmp_path / "sykehus", tmp_path / "nhn"
+    prepare(home, network, 3)
+    process = start_node(node_env(home, network), "--interval", "0.1")
+    deadline = time.monotonic() + 60
+    while len(delivered(network)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0
+    events = [json.loads(line) for line in stderr.splitlines() if line.strip()]
+    assert [e["event"] for e in events].count("sent") == 3
+    assert all({"time", "level", "event"} <= set(e) for e in events)
+    assert patient().ident[0].id not in stderr

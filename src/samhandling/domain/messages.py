@@ -186,6 +186,9 @@ class StoredMessage:
     is_apprec: bool = False
     original_msg_id: str | None = None
     """For an AppRec: the MsgId of the message it answers."""
+    transport_ref: str | None = None
+    """The transport's own id for the message (e.g. NHN's message id): from the transport for an incoming
+    message, from the send for an outgoing one. The transport needs it to mark read, answer and ask status."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "direction", Direction(self.direction))

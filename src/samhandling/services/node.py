@@ -57,7 +57,7 @@ def fetch(parts: NodeParts) -> tuple[int, bool]:
         return 0, True
     for inbound in waiting:
         result = receive_message(inbound.payload, parts.new_uow(), parts.receive_options,
-                                 transport_faults=inbound.faults)
+                                 transport_faults=inbound.faults, transport_ref=inbound.reference)
         parts.transport.confirm(inbound)
         log.info("received", extra={"msg_type": result.msg_type, "disposition": result.disposition.value,
                                     "apprecs": len(result.apprecs)})

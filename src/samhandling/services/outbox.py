@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from samhandling.domain.messages import MessageState, utc_now
+from samhandling.domain.messages import Direction, MessageState, StoredMessage, utc_now
 from samhandling.store.repositories import DEFAULT_LEASE, Backoff, LeaseLostError, OutboxItem
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Envelope, Transport, TransportError
@@ -62,7 +62,8 @@ def _deliver(new_uow: Callable[[], UnitOfWork], transport: Transport, item: Outb
         run.failed.append(item.message_id)
         return
     envelope = Envelope(msg_id=message.msg_id, sender_her_id=message.sender_her_id,
-                        recipient_her_id=message.recipient_her_id, payload=message.raw, is_apprec=message.is_apprec)
+                        recipient_her_id=message.recipient_her_id, payload=message.raw, is_apprec=message.is_apprec,
+                        answers_reference=_answered_reference(new_uow, message) if message.is_apprec else None)
     try:
         delivery = transport.send(envelope)
     except TransportError as exc:
@@ -81,9 +82,21 @@ def _deliver(new_uow: Callable[[], UnitOfWork], transport: Transport, item: Outb
             uow.outbox.mark_done(item)
         except LeaseLostError:
             return  # another worker holds it now and will send it again: idempotent, so still once
+        if message.transport_ref != delivery.reference:
+            uow.messages.set_transport_ref(item.message_id, delivery.reference)
         if message.state is MessageState.QUEUED:
             uow.messages.update_state(item.message_id, MessageState.SENT, at=utc_now(),
                                       detail=f"Sendt (transportens referanse {delivery.reference}).")
         uow.commit()
     log.info("sent", extra={"message_id": message.id, "msg_type": message.msg_type})
     run.sent.append(item.message_id)
+
+
+def _answered_reference(new_uow: Callable[[], UnitOfWork], apprec: StoredMessage) -> str | None:
+    """The transport's id of the received message an outgoing AppRec answers."""
+    if apprec.original_msg_id is None:
+        return None
+    with new_uow() as uow:
+        original = uow.messages.get_by_key(apprec.original_msg_id, apprec.recipient_her_id, apprec.sender_her_id,
+                                           Direction.INCOMING)
+    return original.transport_ref if original is not None else None

@@ -115,16 +115,20 @@ def receive_message(
     options: ReceiveOptions,
     *,
     transport_faults: Sequence[str] = (),
+    transport_ref: str | None = None,
     now: datetime | None = None,
 ) -> Reception:
-    """Run the receive pipeline on one message and commit what it produced."""
+    """Run the receive pipeline on one message and commit what it produced.
+
+    ``transport_ref`` is the transport's id of the message, kept so that the AppRec can answer by it.
+    """
     at = now or utc_now()
     report = validate_message(data, schemas=options.schemas, max_bytes=options.max_bytes)
     with uow:
         if isinstance(report.document, ar.AppRec):
-            result = _receive_apprec(data, report.document, report, uow, at)
+            result = _receive_apprec(data, report.document, report, uow, at, transport_ref)
         else:
-            result = _receive_business_message(data, report, uow, options, transport_faults, at)
+            result = _receive_business_message(data, report, uow, options, transport_faults, at, transport_ref)
         uow.commit()
     return result
 
@@ -138,17 +142,20 @@ def _receive_business_message(
     options: ReceiveOptions,
     transport_faults: Sequence[str],
     at: datetime,
+    transport_ref: str | None,
 ) -> Reception:
     head = report.head
     codes = [*report.codes, *(f for f in transport_faults if f not in report.codes)]
     if head is None:
-        return _unanswerable(data, uow, report, codes, at, "Meldingen kan ikke tolkes, så avsender er ukjent.")
+        return _unanswerable(data, uow, report, codes, at, transport_ref,
+                             "Meldingen kan ikke tolkes, så avsender er ukjent.")
     sender = head.msg_info.sender.organisation.addressee_her_id()
     if sender is None:
-        return _unanswerable(data, uow, report, codes, at, "Avsender har ingen HER-id og kan ikke få kvittering.")
+        return _unanswerable(data, uow, report, codes, at, transport_ref,
+                             "Avsender har ingen HER-id og kan ikke få kvittering.")
     recipients = _local_recipients(head, uow.parties.all())
     if not recipients:
-        return _unanswerable(data, uow, report, codes, at,
+        return _unanswerable(data, uow, report, codes, at, transport_ref,
                              "Meldingen er ikke adressert til en part denne noden betjener (HITS 1168 §5.3).")
 
     result = Reception(msg_id=head.msg_id, msg_type=head.msg_type, disposition=Disposition.ACCEPTED, errors=codes)
@@ -157,7 +164,7 @@ def _receive_business_message(
         if existing is not None:
             _answer_duplicate(existing, recipient, uow, result, at)
             continue
-        _receive_for(data, head, report, recipient, sender, codes, uow, options, result, at)
+        _receive_for(data, head, report, recipient, sender, codes, uow, options, result, at, transport_ref)
     return result
 
 
@@ -188,6 +195,7 @@ def _receive_for(
     options: ReceiveOptions,
     result: Reception,
     at: datetime,
+    transport_ref: str | None,
 ) -> None:
     findings = list(report.findings)
     findings += [Finding(code, "/", _TRANSPORT_FAULTS.get(code, "Transporten meldte feil på signatur eller "
@@ -223,6 +231,7 @@ def _receive_for(
         created_at=at,
         updated_at=at,
         linked_to_msg_id=parent_ref if follows_up else None,
+        transport_ref=transport_ref,
     ), detail="Mottatt.")
     assert stored.id is not None
     result.stored_ids.append(stored.id)
@@ -369,7 +378,7 @@ def _answer_duplicate(existing: StoredMessage, recipient: _Recipient, uow: UnitO
 
 
 def _unanswerable(data: bytes, uow: UnitOfWork, report: ValidationReport, codes: list[str], at: datetime,
-                  reason: str) -> Reception:
+                  transport_ref: str | None, reason: str) -> Reception:
     head = report.head
     stored = uow.messages.add(StoredMessage(
         direction=Direction.INCOMING,
@@ -384,6 +393,7 @@ def _unanswerable(data: bytes, uow: UnitOfWork, report: ValidationReport, codes:
         raw=data,
         created_at=at,
         updated_at=at,
+        transport_ref=transport_ref,
     ), detail="Mottatt.")
     assert stored.id is not None
     uow.messages.update_state(stored.id, MessageState.UNANSWERABLE, error_codes=codes, detail=reason, at=at)
@@ -420,7 +430,7 @@ def _patient_ref(head: MsgHead) -> str | None:
 # --- receipts -------------------------------------------------------------------------------------------
 
 def _receive_apprec(data: bytes, receipt: ar.AppRec, report: ValidationReport, uow: UnitOfWork,
-                    at: datetime) -> Reception:
+                    at: datetime, transport_ref: str | None) -> Reception:
     """An AppRec answering something we sent: move that message to receipt OK or rejected."""
     original = receipt.original_id
     sender = receipt.sender_her_id
@@ -437,6 +447,7 @@ def _receive_apprec(data: bytes, receipt: ar.AppRec, report: ValidationReport, u
         sender_her_id=sender, receiver_her_ids=tuple(i for i in (receipt.receiver_her_id,) if i),
         recipient_her_id=receipt.receiver_her_id, state=MessageState.RECEIVED, raw=data, created_at=at,
         updated_at=at, is_apprec=True, original_msg_id=original, error_codes=tuple(receipt.error_codes),
+        transport_ref=transport_ref,
     ), detail="Applikasjonskvittering mottatt.")
     assert stored.id is not None
     result.stored_ids.append(stored.id)

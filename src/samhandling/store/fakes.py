@@ -136,6 +136,13 @@ class FakeMessageRepository:
         self._store.messages[message_id] = updated  # after the journal: a failure there changes nothing
         return updated
 
+    def set_transport_ref(self, message_id: int, transport_ref: str) -> StoredMessage:
+        current = self.get(message_id)
+        if current is None:
+            raise UnknownMessageError(message_id)
+        self._store.messages[message_id] = changed = replace(current, transport_ref=transport_ref)
+        return changed
+
     def set_link(self, message_id: int, linked_to_msg_id: str | None) -> StoredMessage:
         current = self.get(message_id)
         if current is None:

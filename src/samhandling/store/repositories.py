@@ -115,6 +115,7 @@ class MessageQuery:
     msg_type: str | None = None
     conversation_ref: str | None = None
     linked_to_msg_id: str | None = None
+    transport_ref: str | None = None
     patient_ref: str | None = field(default=None, repr=False)
     is_apprec: bool | None = None
     created_from: datetime | None = None
@@ -138,6 +139,7 @@ class MessageQuery:
             self.msg_type is None or m.msg_type == self.msg_type,
             self.conversation_ref is None or m.conversation_ref == self.conversation_ref,
             self.linked_to_msg_id is None or m.linked_to_msg_id == self.linked_to_msg_id,
+            self.transport_ref is None or m.transport_ref == self.transport_ref,
             self.patient_ref is None or m.patient_ref == self.patient_ref,
             self.is_apprec is None or m.is_apprec == self.is_apprec,
             self.created_from is None or m.created_at >= self.created_from,
@@ -266,6 +268,10 @@ class MessageRepository(Protocol):
     ) -> StoredMessage:
         """Move a message to ``state`` and journal it, both or neither. ``error_codes`` replaces the stored
         codes when given. Raises :class:`UnknownMessageError` and :class:`InvalidTransitionError`."""
+        ...
+
+    def set_transport_ref(self, message_id: int, transport_ref: str) -> StoredMessage:
+        """Record the transport's id for the message (no journal entry)."""
         ...
 
     def set_link(self, message_id: int, linked_to_msg_id: str | None) -> StoredMessage:
@@ -418,6 +424,7 @@ def _message_from(row: Row[Any], receivers: Sequence[str]) -> StoredMessage:
         error_codes=tuple(row.error_codes),
         is_apprec=row.is_apprec,
         original_msg_id=row.original_msg_id,
+        transport_ref=row.transport_ref,
     )
 
 
@@ -450,6 +457,7 @@ class SqlMessageRepository:
                         error_codes=list(message.error_codes),
                         is_apprec=message.is_apprec,
                         original_msg_id=message.original_msg_id,
+                        transport_ref=message.transport_ref,
                     )
                 )
                 new_id = _inserted_id(result)
@@ -513,6 +521,7 @@ class SqlMessageRepository:
             (c.msg_type, q.msg_type),
             (c.conversation_ref, q.conversation_ref),
             (c.linked_to_msg_id, q.linked_to_msg_id),
+            (c.transport_ref, q.transport_ref),
             (c.patient_ref, q.patient_ref),
             (c.is_apprec, q.is_apprec),
         ):
@@ -556,6 +565,15 @@ class SqlMessageRepository:
         updated = self.get(message_id)
         assert updated is not None
         return updated
+
+    def set_transport_ref(self, message_id: int, transport_ref: str) -> StoredMessage:
+        self._connection.execute(
+            update(messages).where(messages.c.id == message_id).values(transport_ref=transport_ref)
+        )
+        found = self.get(message_id)
+        if found is None:
+            raise UnknownMessageError(message_id)
+        return found
 
     def set_link(self, message_id: int, linked_to_msg_id: str | None) -> StoredMessage:
         self._connection.execute(

@@ -115,6 +115,7 @@ messages = Table(
     Column("error_codes", JSON, nullable=False),
     Column("is_apprec", Boolean, nullable=False),
     Column("original_msg_id", String, nullable=True),
+    Column("transport_ref", String, nullable=True),
     CheckConstraint("direction IN ('incoming', 'outgoing')", name="direction"),
     Index(
         "uq_messages_duplicate",
@@ -128,6 +129,7 @@ messages = Table(
     ),
     Index(None, "direction", "state", "updated_at"),
     Index(None, "original_msg_id"),
+    Index("ix_messages_transport_ref", "transport_ref"),
     Index(None, "conversation_ref"),
     Index(None, "linked_to_msg_id"),
     Index(None, "patient_ref"),

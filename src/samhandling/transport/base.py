@@ -29,6 +29,8 @@ class Envelope:
     recipient_her_id: str
     payload: bytes = field(repr=False)
     is_apprec: bool = False
+    answers_reference: str | None = None
+    """For an AppRec: the transport's id of the message it answers (the EDI 2.0 API answers by that id)."""
 
 
 @dataclass(frozen=True)

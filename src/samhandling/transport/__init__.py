@@ -5,6 +5,14 @@
 - the EDI 2.0 client and the local message server follow (NHN's MSH API v2).
 """
 
-from samhandling.transport.base import Delivery, Envelope, Inbound, Transport, TransportError
+from samhandling.transport.base import (
+    Delivery,
+    DeliveryState,
+    Envelope,
+    Inbound,
+    ReceiverStatus,
+    Transport,
+    TransportError,
+)
 
-__all__ = ["Delivery", "Envelope", "Inbound", "Transport", "TransportError"]
+__all__ = ["Delivery", "DeliveryState", "Envelope", "Inbound", "ReceiverStatus", "Transport", "TransportError"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 
 class TransportError(Exception):
@@ -54,6 +55,25 @@ class Inbound:
     faults: tuple[str, ...] = ()
 
 
+class DeliveryState(StrEnum):
+    """What the transport knows of a sent message at one receiver (NHN's ``transportDeliveryState``)."""
+
+    UNCONFIRMED = "Unconfirmed"
+    ACKNOWLEDGED = "Acknowledged"
+    REJECTED = "Rejected"
+
+
+@dataclass(frozen=True)
+class ReceiverStatus:
+    """The transport's status of a sent message for one receiver; ``apprec_status`` is the 8258 code
+    ("1", "2", "3") once an AppRec has come, with its error codes."""
+
+    recipient_her_id: str
+    delivery: DeliveryState
+    apprec_status: str | None = None
+    apprec_errors: tuple[str, ...] = ()
+
+
 class Transport(ABC):
     """A network that carries messages between communication parties.
 
@@ -66,6 +86,7 @@ class Transport(ABC):
     - ``receive(her_ids)`` returns what is waiting for those parties, without removing it.
     - ``confirm(inbound)`` removes a message the node has safely stored; until then the transport keeps
       offering it, so a crash between download and store loses nothing.
+    - ``status(reference)`` (optional) reports delivery and AppRec status per receiver of a sent message.
 
     Example::
 
@@ -84,6 +105,11 @@ class Transport(ABC):
 
     @abstractmethod
     def confirm(self, inbound: Inbound) -> None: ...
+
+    def status(self, reference: str) -> list[ReceiverStatus]:
+        """What the transport knows of a message it sent (by :attr:`Delivery.reference`); empty when it keeps
+        no status (then only AppRecs arriving as messages tell)."""
+        return []
 
     def close(self) -> None:  # noqa: B027 (optional hook, nothing to release by default)
         """Release connections; the default transport holds none."""

@@ -171,10 +171,19 @@ def test_a_reply_goes_to_the_sender_with_conversation_ref(
     assert head.msg_info.conversation_ref.ref_to_conversation == "f0f88210-0111-11e8-8f1a-0800200c9a66"
     assert head.msg_info.patient is not None  # the patient of the message answered
 
+    with pytest.raises(SendRefusedError, match="egen kategori"):  # the standard comments are for PLO messages
+        answer_misdirected(new_uow(), options, "42001f60-0117-11e8-8f1a-0800200c9a66",
+                           text=dm.PASIENTEN_TILHORER_IKKE_KOMMUNEN)
     (avvik,) = answer_misdirected(new_uow(), options, "42001f60-0117-11e8-8f1a-0800200c9a66",
-                                  text=dm.PASIENTEN_TILHORER_IKKE_KOMMUNEN)
+                                  text="Svaret gjelder en annen pasient enn forespørselen.")
     assert avvik.msg_type == "DIALOG_AVVIK" and avvik.recipient_her_id == "91101"
-    assert dm.PASIENTEN_TILHORER_IKKE_KOMMUNEN.encode() in avvik.raw
+
+    plo = (samples_dir / "plo-1.6/pasientlogistikk_1_6_mottak/Pasientlogistikk_Innlagt_pasient_v1-6_Ny.xml")
+    receive_message(plo.read_bytes(), new_uow(), ReceiveOptions(schemas=schemas, max_bytes=10**7))
+    (misdirected,) = answer_misdirected(new_uow(), options, "b088a160-0698-11e8-b566-0800200c9a66",
+                                        text=dm.PASIENTEN_TILHORER_IKKE_KOMMUNEN)
+    assert misdirected.recipient_her_id == "90998" and misdirected.parent_ref == "b088a160-0698-11e8-b566-0800200c9a66"
+    assert dm.PASIENTEN_TILHORER_IKKE_KOMMUNEN.encode() in misdirected.raw
 
 
 def test_outbox_sends_once_and_moves_the_message_to_sent(
@@ -258,3 +267,23 @@ def test_two_nodes_exchange_a_message_and_its_apprec_over_a_shared_folder(
     with municipality_store as uow:
         (received,) = uow.messages.list(MessageQuery(direction=Direction.INCOMING, limit=None))
     assert received.state is MessageState.ACCEPTED and received.raw == sent.raw
+
+
+def test_a_message_without_apprec_by_the_deadline_is_marked_missing(
+    hospital: Callable[[], UnitOfWork], options: SendOptions
+) -> None:
+    from samhandling.services.receipts import mark_missing_receipts
+
+    transport = MockTransport(lambda e: Delivery(reference=e.msg_id))
+    (early,) = submit_document(hospital(), options, dm.notat(tekst="tidlig"), sender_her_id="8101",
+                               receiver_her_id="8201", patient=patient())
+    deliver_due(hospital, transport, worker="w")
+    later = datetime.now(UTC) + timedelta(hours=5)
+    (queued_only,) = submit_document(hospital(), options, dm.notat(tekst="venter"), sender_her_id="8101",
+                                     receiver_her_id="8201", patient=patient(), now=later - timedelta(hours=1))
+    assert mark_missing_receipts(hospital, timedelta(hours=4), now=later) == [early.id]
+    with hospital() as uow:
+        assert (uow.messages.get(early.id or 0) or early).state is MessageState.RECEIPT_MISSING
+        assert (uow.messages.get(queued_only.id or 0) or queued_only).state is MessageState.QUEUED
+        assert "Ingen applikasjonskvittering etter 5 timer" in uow.messages.journal(early.id or 0)[-1].detail
+    assert mark_missing_receipts(hospital, timedelta(hours=4), now=later) == []

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
 from samhandling.services.catalog import EpjCatalog
+from samhandling.services.receipts import mark_missing_receipts
 from samhandling.services.receive import ReceiveOptions
 from samhandling.services.send import SendOptions
 from samhandling.settings import Settings, load_settings
@@ -55,7 +57,8 @@ class Node:
     def steps(self) -> list[Callable[[], object]]:
         """Further steps of each node pass: the EPJ catalog (later also the monitor)."""
         catalog = self.catalog()
-        return [catalog.run]
+        deadline = timedelta(hours=self.settings.receipt_deadline_hours)
+        return [catalog.run, lambda: mark_missing_receipts(self.uow, deadline)]
 
     def close(self) -> None:
         self.engine.dispose()

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
         description="A shared folder used as the network (one mailbox per HER-id), for a region on one machine.",
     )
     poll_interval: float = Field(default=60.0, gt=0, description="Seconds between the node's passes.")
+    receipt_deadline_hours: float = Field(
+        default=4.0, gt=0, description="A sent message without AppRec after this long is marked as missing one.")
     outbox_lease_seconds: float = Field(
         default=300.0, gt=0,
         description="How long a claimed outbox item is held; after a crash it is sent again when this runs out.",

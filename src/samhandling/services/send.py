@@ -123,6 +123,12 @@ def submit_document(
     return stored
 
 
+OWN_CATEGORY_TYPES = frozenset({"DIALOG_FORESPORSEL", "DIALOG_SVAR", "DIALOG_AVVIK", "DIALOG_NOTAT",
+                                "DIALOG_HELSEFAGLIG", "UTSKRIVNINGSRAPPORT"})
+"""Misdirected messages of these types are handled as their own category in the cooperation procedure: the
+standard comments for misdirected PLO messages do not fit them."""
+
+
 def answer_misdirected(uow: UnitOfWork, options: SendOptions, msg_id: str, *, text: str,
                        now: datetime | None = None) -> list[StoredMessage]:
     """Answer a received message with "Tilbakemelding om feil i mottatt melding" (DIALOG_AVVIK, HIS 1151).
@@ -136,6 +142,10 @@ def answer_misdirected(uow: UnitOfWork, options: SendOptions, msg_id: str, *, te
         found = uow.messages.list(MessageQuery(direction=Direction.INCOMING, msg_id=msg_id, is_apprec=False, limit=1))
     if not found or found[0].recipient_her_id is None:
         raise SendRefusedError(f"Fant ingen mottatt melding med MsgId {msg_id} å svare på.")
+    standard_comments = (dm.PASIENTEN_TILHORER_IKKE_KOMMUNEN, dm.PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER)
+    if text in standard_comments and found[0].msg_type in OWN_CATEGORY_TYPES:
+        raise SendRefusedError("Standardkommentarene gjelder feiladresserte PLO-meldinger; dialogmeldinger og "
+                               "epikriser er en egen kategori: skriv en egen tekst om hva som er feil.")
     return submit_document(uow, options, dm.avvik(tekst=text), sender_her_id=found[0].recipient_her_id,
                            in_reply_to=msg_id, now=now)
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from samhandling.services.catalog import EpjCatalog
+from samhandling.services.delivery_status import update_delivery_status
 from samhandling.services.receipts import mark_missing_receipts
 from samhandling.services.receive import ReceiveOptions
 from samhandling.services.send import SendOptions
@@ -54,11 +55,15 @@ class Node:
     def catalog(self) -> EpjCatalog:
         return EpjCatalog(self.settings.effective_epj_dir, self.uow, self.send_options)
 
-    def steps(self) -> list[Callable[[], object]]:
-        """Further steps of each node pass: the EPJ catalog (later also the monitor)."""
+    def steps(self, transport: Transport) -> list[Callable[[], object]]:
+        """Further steps of each node pass: the EPJ catalog, delivery status, missing receipts."""
         catalog = self.catalog()
         deadline = timedelta(hours=self.settings.receipt_deadline_hours)
-        return [catalog.run, lambda: mark_missing_receipts(self.uow, deadline)]
+        return [
+            catalog.run,
+            lambda: update_delivery_status(self.uow, transport),
+            lambda: mark_missing_receipts(self.uow, deadline),
+        ]
 
     def close(self) -> None:
         self.engine.dispose()

@@ -27,7 +27,7 @@ def _parts(node: Node) -> NodeParts:
     if transport is None:
         raise UserError("ingen transport er satt opp (SAMHANDLING_TRANSPORT_DIR); meldingene venter i utboksen")
     return NodeParts(new_uow=node.uow, transport=transport, receive_options=node.receive_options,
-                     worker=f"{socket.gethostname()}:{os.getpid()}", steps=node.steps(),
+                     worker=f"{socket.gethostname()}:{os.getpid()}", steps=node.steps(transport),
                      lease=timedelta(seconds=node.settings.outbox_lease_seconds))
 
 

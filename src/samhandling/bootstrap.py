@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+import httpx
 from sqlalchemy import Engine
 
 from samhandling.services.catalog import EpjCatalog
@@ -20,8 +21,14 @@ from samhandling.services.send import SendOptions
 from samhandling.settings import Settings, load_settings
 from samhandling.store.database import open_engine, upgrade
 from samhandling.store.unit_of_work import SqlUnitOfWork
+from samhandling.transport.auth import BearerToken, HelseIdClientCredentials
 from samhandling.transport.base import Transport
 from samhandling.transport.directory import DirectoryTransport
+from samhandling.transport.edi2 import Edi2Transport, MshApiClient, RetryPolicy
+
+
+class ConfigurationError(ValueError):
+    """Settings that cannot work together; the message says which, in Norwegian."""
 
 
 @dataclass
@@ -43,10 +50,35 @@ class Node:
         )
 
     def transport(self) -> Transport | None:
-        """The configured transport, or None when the node has none (messages then wait in the outbox)."""
-        if self.settings.transport_dir is not None:
-            return DirectoryTransport(self.settings.transport_dir)
+        """The configured transport, or None when the node has none (messages then wait in the outbox).
+
+        Raises ConfigurationError for settings that contradict each other or lack credentials.
+        """
+        cfg = self.settings
+        if cfg.msh_url and cfg.transport_dir:
+            raise ConfigurationError("velg én transport: SAMHANDLING_MSH_URL eller SAMHANDLING_TRANSPORT_DIR")
+        if cfg.transport_dir is not None:
+            return DirectoryTransport(cfg.transport_dir)
+        if cfg.msh_url:
+            client = MshApiClient(cfg.msh_url, auth=self._msh_auth(), source_system=cfg.nhn_source_system,
+                                  retry=RetryPolicy(retry_unsafe_posts=cfg.msh_local))
+            return Edi2Transport(client)
         return None
+
+    def _msh_auth(self) -> httpx.Auth:
+        cfg = self.settings
+        if cfg.msh_token:
+            return BearerToken(cfg.msh_token)
+        if cfg.helseid_token_endpoint and cfg.helseid_client_id and cfg.helseid_key_file:
+            try:
+                key = cfg.helseid_key_file.read_bytes()
+            except OSError as exc:
+                raise ConfigurationError(f"kan ikke lese HelseID-nøkkelen {cfg.helseid_key_file}: {exc.strerror}"
+                                         ) from None
+            return HelseIdClientCredentials(cfg.helseid_token_endpoint, cfg.helseid_client_id, key,
+                                            scope=cfg.helseid_scope)
+        raise ConfigurationError("meldingstjeneren krever autentisering: sett SAMHANDLING_MSH_TOKEN (lokal "
+                                 "tjener) eller SAMHANDLING_HELSEID_TOKEN_ENDPOINT, _CLIENT_ID og _KEY_FILE")
 
     @property
     def send_options(self) -> SendOptions:

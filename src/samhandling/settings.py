@@ -29,6 +29,20 @@ class Settings(BaseSettings):
         description="E35: reject a message about a patient missing from the recipient's patient directory "
         "(false: accept it and note the warning).",
     )
+    msh_url: str | None = Field(
+        default=None,
+        description="Base URL of the EDI 2.0 message API: NHN's, or a local server (`samhandling msh serve`).",
+    )
+    msh_token: str | None = Field(default=None, description="Bearer token for the local message server.")
+    msh_local: bool = Field(
+        default=False,
+        description="The message API is samhandling's own local server, which deduplicates: posts may be retried.",
+    )
+    nhn_source_system: str = Field(default="samhandling", description="The nhn-source-system header.")
+    helseid_token_endpoint: str | None = Field(default=None, description="HelseID token endpoint (real NHN).")
+    helseid_client_id: str | None = Field(default=None, description="The client id registered in HelseID.")
+    helseid_key_file: Path | None = Field(default=None, description="The client's RSA private key (PEM).")
+    helseid_scope: str = Field(default="nhn:msh", description="Scope(s) asked of HelseID for the message API.")
     transport_dir: Path | None = Field(
         default=None,
         description="A shared folder used as the network (one mailbox per HER-id), for a region on one machine.",

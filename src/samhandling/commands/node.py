@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from samhandling import eventlog
-from samhandling.bootstrap import Node, bootstrap
+from samhandling.bootstrap import ConfigurationError, Node, bootstrap
 from samhandling.commands.common import UserError, out, settings
 from samhandling.services.node import NodeParts, run_forever, run_once
 from samhandling.services.outbox import deliver_due
@@ -23,9 +23,13 @@ outbox_app = typer.Typer(help="Utboksen: meldinger som venter på transporten.",
 
 
 def _parts(node: Node) -> NodeParts:
-    transport = node.transport()
+    try:
+        transport = node.transport()
+    except ConfigurationError as exc:
+        raise UserError(str(exc)) from None
     if transport is None:
-        raise UserError("ingen transport er satt opp (SAMHANDLING_TRANSPORT_DIR); meldingene venter i utboksen")
+        raise UserError("ingen transport er satt opp (SAMHANDLING_MSH_URL eller SAMHANDLING_TRANSPORT_DIR); "
+                        "meldingene venter i utboksen")
     return NodeParts(new_uow=node.uow, transport=transport, receive_options=node.receive_options,
                      worker=f"{socket.gethostname()}:{os.getpid()}", steps=node.steps(transport),
                      lease=timedelta(seconds=node.settings.outbox_lease_seconds))

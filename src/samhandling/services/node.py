@@ -58,7 +58,10 @@ def fetch(parts: NodeParts) -> tuple[int, bool]:
     for inbound in waiting:
         result = receive_message(inbound.payload, parts.new_uow(), parts.receive_options,
                                  transport_faults=inbound.faults, transport_ref=inbound.reference)
-        parts.transport.confirm(inbound)
+        try:
+            parts.transport.confirm(inbound)
+        except TransportError as exc:  # stored already: offered again, it is recognised as a duplicate
+            log.warning("confirm failed", extra={"error": str(exc)})
         log.info("received", extra={"msg_type": result.msg_type, "disposition": result.disposition.value,
                                     "apprecs": len(result.apprecs)})
     return len(waiting), False

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck clean
+.PHONY: install demo demo-stop test lint typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ SCHEMA_DIR  ?= $(wildcard $(CURDIR)/../shared/conformance/schemas)
 
 demo: $(STAMP)
 	SAMHANDLING_HOME=$(DEMO_HOME) $(if $(SCHEMA_DIR),SAMHANDLING_SCHEMA_DIR=$(SCHEMA_DIR)) $(BIN)/samhandling demo
+
+# Stops the message server that `make demo` leaves running.
+demo-stop:
+	@if [ -f $(DEMO_HOME)/demo-region/msh.pid ]; then kill $$(cat $(DEMO_HOME)/demo-region/msh.pid) 2>/dev/null || true; \
+	  rm -f $(DEMO_HOME)/demo-region/msh.pid; echo "Meldingstjeneren er stoppet."; fi
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -15,14 +15,15 @@ INNLAGT = "plo-1.6/pasientlogistikk_1_6_mottak/Pasientlogistikk_Innlagt_pasient_
 FNR_IN_SAMPLE = "15076500565"
 
 
-def run(*args: str, home: Path, schema_dir: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, home: Path, schema_dir: Path | None = None, timeout: float = 120,
+        **env: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SAMHANDLING_")}
     environment["SAMHANDLING_HOME"] = str(home)
     if schema_dir is not None:
         environment["SAMHANDLING_SCHEMA_DIR"] = str(schema_dir)
     environment.update(env)
     result = subprocess.run([sys.executable, "-m", "samhandling", *args], capture_output=True, text=True,
-                            env=environment, timeout=120)
+                            env=environment, timeout=timeout)
     assert "Traceback" not in result.stderr + result.stdout
     return result
 

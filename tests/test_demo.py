@@ -13,7 +13,7 @@ from tests.test_cli import run
 
 
 def test_demo_writes_valid_messages_and_receipts(schema_dir: Path, schemas: SchemaSet, tmp_path: Path) -> None:
-    result = run("demo", home=tmp_path, schema_dir=schema_dir)
+    result = run("demo", "--codec", home=tmp_path, schema_dir=schema_dir)
     assert result.returncode == 0, result.stderr
     fnr = demo_patient().ident[0].id
     assert fnr not in result.stdout and fnr[:6] + "*****" in result.stdout
@@ -37,3 +37,21 @@ def test_demo_writes_valid_messages_and_receipts(schema_dir: Path, schemas: Sche
     innlagt = reports["3-melding-om-innlagt-pasient.xml"].head
     assert innlagt is not None and innlagt.msg_info.conversation_ref is not None
     assert innlagt.msg_info.conversation_ref.ref_to_parent == rapport.msg_id
+
+
+def test_region_demo_exchanges_messages_and_leaves_the_server_running(schema_dir: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+
+    result = run("demo", home=tmp_path, schema_dir=schema_dir, timeout=300)
+    try:
+        assert result.returncode == 0, result.stderr
+        text = result.stdout
+        for node in ("Sykehuset Innlandet", "Gjøvik kommune", "Lillehammer kommune"):
+            assert node in text
+        assert text.count("positiv kvittering") >= 4 and "avvist av mottaker" in text and "E35" in text
+        assert demo_patient().ident[0].id not in text
+        assert "kjører fortsatt" in text
+    finally:
+        pid = int((tmp_path / "demo-region" / "msh.pid").read_text())
+        os.kill(pid, signal.SIGTERM)

@@ -102,3 +102,25 @@ def test_sigterm_finishes_the_pass_and_stops_cleanly_with_json_logs(tmp_path: Pa
     assert [e["event"] for e in events].count("sent") == 3
     assert all({"time", "level", "event"} <= set(e) for e in events)
     assert patient().ident[0].id not in stderr
+
+
+def test_sigusr1_makes_the_node_poll_at_once(tmp_path: Path) -> None:
+    home, network = tmp_path / "sykehus", tmp_path / "nhn"
+    prepare(home, network, 0)
+    process = start_node(node_env(home, network), "--interval", "3600")
+    try:
+        time.sleep(3)  # the first pass is done; the next would come in an hour
+        node = bootstrap(Settings(home=home, transport_dir=network))
+        options = SendOptions(schemas=None, max_bytes=10**7)
+        submit_document(node.uow(), options, dm.notat(tekst="Haster"), sender_her_id="8101", receiver_her_id="8201",
+                        patient=patient())
+        node.close()
+        process.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + 30
+        while not delivered(network) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(delivered(network)) == 1
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    assert process.returncode == 0

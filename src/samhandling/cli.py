@@ -12,7 +12,9 @@ import typer
 
 from samhandling.commands import messages, node
 from samhandling.commands.common import UserError, err, out, read_file, settings
+from samhandling.commands.msh import msh_app
 from samhandling.commands.parties import parties_app, patients_app
+from samhandling.commands.registers import agreements_app, contacts_app, partners_app
 
 app = typer.Typer(
     name="samhandling",
@@ -25,11 +27,15 @@ schemas_app = typer.Typer(help="Offisielle XML-skjemaer (XSD) for validering.", 
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(parties_app, name="parties")
 app.add_typer(patients_app, name="patients")
+app.add_typer(partners_app, name="partners")
+app.add_typer(contacts_app, name="contacts")
+app.add_typer(agreements_app, name="agreements")
 app.command()(messages.receive)
 app.command()(messages.send)
 app.add_typer(messages.messages_app, name="messages")
 app.add_typer(node.node_app, name="node")
 app.add_typer(node.outbox_app, name="outbox")
+app.add_typer(msh_app, name="msh")
 
 @app.command()
 def validate(
@@ -117,11 +123,22 @@ def schemas_status() -> None:
 
 
 @app.command()
-def demo() -> None:
-    """Kort demonstrasjon: lag, valider og vis en PLO-melding og svaret på den."""
-    from samhandling.services.demo import run_demo
+def demo(
+    codec: Annotated[bool, typer.Option("--codec", help="Bare meldingskodeken, uten tjener og noder.")] = False,
+) -> None:
+    """Demonstrasjon: meldingstjener, et sykehus og to kommuner som utveksler meldinger og kvitteringer."""
+    if codec:
+        from samhandling.services.demo import run_codec_demo
 
-    run_demo(settings(), out)
+        run_codec_demo(settings(), out)
+        return
+    from samhandling.services.region import RegionError
+    from samhandling.services.region_demo import run_region_demo
+
+    try:
+        run_region_demo(settings(), out)
+    except RegionError as exc:
+        raise UserError(str(exc)) from None
 
 
 def main() -> None:

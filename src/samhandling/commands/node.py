@@ -40,7 +40,10 @@ def run(
     once: Annotated[bool, typer.Option("--once", help="Én runde, så avslutt.")] = False,
     interval: Annotated[float | None, typer.Option(min=0.05, help="Sekunder mellom rundene.")] = None,
 ) -> None:
-    """Kjør noden til den stoppes (SIGTERM eller Ctrl+C avslutter etter runden som pågår)."""
+    """Kjør noden til den stoppes (SIGTERM eller Ctrl+C avslutter etter runden som pågår).
+
+    SIGUSR1 ber noden sende og hente med én gang, uten å vente på neste runde.
+    """
     eventlog.configure()
     node = bootstrap(settings())
     parts = _parts(node)
@@ -55,8 +58,12 @@ def run(
         stop.set()
         wake.set()
 
+    def poll_now(signum: int, _frame: FrameType | None) -> None:
+        wake.set()
+
     signal.signal(signal.SIGTERM, finish)
     signal.signal(signal.SIGINT, finish)
+    signal.signal(signal.SIGUSR1, poll_now)
     run_forever(parts, stop, interval=interval or node.settings.poll_interval, wake=wake)
     parts.transport.close()
     node.close()

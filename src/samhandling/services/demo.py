@@ -1,4 +1,4 @@
-"""``samhandling demo``: a short, honest demonstration of the message codec.
+"""``samhandling demo --codec``: a short, honest demonstration of the message codec.
 
 A municipality writes an Innleggelsesrapport to the hospital; the hospital validates it and answers
 with a positive AppRec, then sends Melding om innlagt pasient back. A second Innleggelsesrapport with a
@@ -42,7 +42,7 @@ def _answer(report: ValidationReport) -> apprec.AppRec:
     return apprec.build_apprec(report.head, version=version, status=status, errors=errors)
 
 
-def run_demo(settings: Settings, console: Console) -> None:
+def run_codec_demo(settings: Settings, console: Console) -> None:
     folder = settings.home / "demo"
     folder.mkdir(parents=True, exist_ok=True)
     schemas = settings.schemas

@@ -25,6 +25,7 @@ from samhandling.domain.messages import (
     utc_now,
 )
 from samhandling.domain.parties import Parties, Party, PartyKind
+from samhandling.store.register_repositories import FakeRegisters, RegisterData
 from samhandling.store.repositories import (
     DEFAULT_LEASE,
     HANDED_OVER_STATES,
@@ -53,6 +54,7 @@ class FakeStore:
     patients: dict[tuple[str, str], PatientEntry] = field(default_factory=dict)
     handovers: dict[int, datetime] = field(default_factory=dict)
     last_ids: dict[str, int] = field(default_factory=dict)
+    registers: RegisterData = field(default_factory=RegisterData)
 
     def snapshot(self) -> FakeStore:
         return FakeStore(**{f.name: type(getattr(self, f.name))(getattr(self, f.name)) for f in fields(self)})
@@ -339,6 +341,7 @@ class FakeUnitOfWork:
         self.outbox = FakeOutboxRepository(self.store)
         self.patients = FakePatientRepository(self.store)
         self.handover = FakeHandoverRepository(self.store)
+        self.registers = FakeRegisters(self.store)
         self.committed = False
         self._saved: FakeStore | None = None
 

@@ -11,6 +11,9 @@ which must match these definitions (a test compares them).
 - ``outbox``: what waits for the transport; at most one unfinished item per message.
 - ``patients``: the optional patient directory of a local party (for AppRec E35, "Pasienten finnes ikke i
   mottakersystemet", HIS 80415:2012 kap. 6.3): one row per party and patient identifier.
+- ``msh_messages`` and ``msh_deliveries``: the local message server (``samhandling msh serve``, the EDI 2.0
+  API of Norsk Helsenett served on one machine): every business document posted to it, and its delivery to
+  each receiver with transport state, read marking and the receiver's application receipt.
 """
 
 from __future__ import annotations
@@ -201,3 +204,49 @@ epj_handovers = Table(
     Column("handed_over_at", UtcDateTime, nullable=False),
 )
 """Received messages written to the EPJ's inbox folder: each is handed over once."""
+
+
+msh_messages = Table(
+    "msh_messages",
+    metadata,
+    Column("id", Key, primary_key=True, autoincrement=True),
+    Column("public_id", String(36), nullable=False),
+    Column("sender_her_id", String, nullable=False),
+    Column("business_document_id", String, nullable=False),
+    Column("gen_date", UtcDateTime, nullable=False),
+    Column("is_apprec", Boolean, nullable=False),
+    Column("content_type", String, nullable=False),
+    Column("document", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("uq_msh_messages_public_id", "public_id", unique=True),
+    # The server's duplicate rule: the same MsgId from the same sender is the same message.
+    Index("uq_msh_messages_sender_document", "sender_her_id", "business_document_id", unique=True),
+    Index(None, "gen_date"),
+)
+"""Business documents posted to the local message server, byte for byte. ``public_id`` is the API's message
+id (a UUID); an AppRec the server made for a receiver is a message here too (``is_apprec``)."""
+
+msh_deliveries = Table(
+    "msh_deliveries",
+    metadata,
+    Column("message_id", Key, ForeignKey("msh_messages.id", ondelete="CASCADE"), primary_key=True),
+    Column("receiver_her_id", String, primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("read_at", UtcDateTime, nullable=True),
+    Column("acknowledged_at", UtcDateTime, nullable=True),
+    Column("apprec_status", String(20), nullable=True),
+    Column("apprec_errors", JSON, nullable=True),
+    Column("apprec_message_id", Key, ForeignKey("msh_messages.id", ondelete="SET NULL"), nullable=True),
+    Column("apprec_at", UtcDateTime, nullable=True),
+    CheckConstraint("state IN ('Unconfirmed', 'Acknowledged', 'Rejected')", name="state"),
+    CheckConstraint(
+        "apprec_status IS NULL OR apprec_status IN ('Ok', 'Rejected', 'OkErrorInMessagePart')", name="apprec_status"
+    ),
+    Index(None, "receiver_her_id", "read_at"),
+    Index(None, "apprec_message_id"),
+)
+"""One row per receiver of a message on the local message server (the primary receiver at position 0): its
+transport delivery state, when it was read, and the application receipt it sent, if any."""
+
+from samhandling.store import register_tables as _register_tables  # noqa: E402,F401

@@ -17,6 +17,7 @@ from typing import Protocol, Self
 
 from sqlalchemy import Connection, Engine
 
+from samhandling.store.register_repositories import RegisterRepositories, SqlRegisters
 from samhandling.store.repositories import (
     HandoverRepository,
     MessageRepository,
@@ -47,6 +48,9 @@ class UnitOfWork(Protocol):
     @property
     def handover(self) -> HandoverRepository: ...
 
+    @property
+    def registers(self) -> RegisterRepositories: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -70,6 +74,7 @@ class SqlUnitOfWork:
     outbox: SqlOutboxRepository
     patients: SqlPatientRepository
     handover: SqlHandoverRepository
+    registers: SqlRegisters
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -84,6 +89,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(connection)
         self.patients = SqlPatientRepository(connection)
         self.handover = SqlHandoverRepository(connection)
+        self.registers = SqlRegisters(connection)
         return self
 
     def __exit__(

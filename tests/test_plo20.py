@@ -22,7 +22,7 @@ from samhandling.domain.identifiers import person_id_problem
 from samhandling.standards import msghead, registry
 from samhandling.standards.binding import BindingError, XmlField, is_model, read, same_information, write
 from samhandling.standards.kith import CS, CV
-from samhandling.standards.plo import epj, v20
+from samhandling.standards.plo import components, epj, v20
 from samhandling.standards.registry import ContentStandard
 from samhandling.standards.schemas import SchemaSet
 
@@ -362,8 +362,9 @@ def test_models_follow_the_official_schema(standard: ContentStandard, schemas: S
 
 
 def _is_2_0_model(tp: Any) -> bool:
-    """A model of the 2.0 documents: defined in v20 or epj (the kith types are tested on their own)."""
-    return is_model(tp) and tp.__module__ in (v20.__name__, epj.__name__)
+    """A model of the 2.0 documents: defined in v20, epj, or the 1.6 components that 2.0 shares (the kith types are
+    tested on their own)."""
+    return is_model(tp) and tp.__module__ in (v20.__name__, epj.__name__, components.__name__)
 
 
 def test_the_documents_use_every_element_the_models_bind() -> None:

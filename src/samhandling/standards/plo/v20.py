@@ -12,6 +12,11 @@ felleskomponent1 types of :mod:`samhandling.standards.kith`.
 ``FellesAdministrativeOpplysninger``, ``TidspunktForHendelse`` is an ``xs:dateTime`` instead of a ``kith:TS``,
 and Pasientlogistikk has a sixth variant, ``TilbakemeldingUtskrivningsklarPasient``. samhandling reads 2.0
 from partners and writes 1.6, so nothing here is registered as writable.
+
+Binding resolves the namespace key ``po`` per version, so every poKomponent class whose 2.0 declaration is
+the same as in 1.6 (same elements, order, types and cardinality, and nested classes that are the same too) is
+the model of :mod:`samhandling.standards.plo.components`, imported below. Only what 2.0 changed or added is
+defined here, each with a note on how it differs from 1.6.
 """
 
 from __future__ import annotations
@@ -22,9 +27,30 @@ from decimal import Decimal
 
 from samhandling.standards import kith
 from samhandling.standards.binding import AnyXml, Namespaces, any_content, element, text, xml_type
-from samhandling.standards.kith import CS, CV, HealthcareProfessional, Organisation, Person
+from samhandling.standards.kith import CS, CV, Person
 from samhandling.standards.plo import epj
-from samhandling.standards.plo.epj import Allerginotat, Cave, GenereltJournalnotat
+from samhandling.standards.plo.components import (
+    AnsvarForRapport,
+    InfoAndreViktigeOpplysninger,
+    InfoKontrolltime,
+    InfoMedisinskDiagnose,
+    KontaktpersonHelsepersonell,
+    OpplysningerTilSoknad,
+    SendtDokument,
+    StatusHjelpemiddel,
+    StedForHendelse,
+    TilknyttetEnhet,
+    TypeInnholdIMelding,
+)
+
+# Nested in the classes above and re-exported, so that every 2.0 class stays reachable as ``v20.<name>``.
+from samhandling.standards.plo.components import Hjelpemiddelbeskrivelse as Hjelpemiddelbeskrivelse
+from samhandling.standards.plo.components import InformasjonOmTentativTime as InformasjonOmTentativTime
+from samhandling.standards.plo.components import InformasjonOmTime as InformasjonOmTime
+from samhandling.standards.plo.components import InformertOm as InformertOm
+from samhandling.standards.plo.components import KontrolltimeBestill as KontrolltimeBestill
+from samhandling.standards.plo.components import MedisinskDiagnose as MedisinskDiagnose
+from samhandling.standards.plo.epj import Cave, GenereltJournalnotat
 from samhandling.standards.registry import ContentStandard
 
 PO_NS = "http://ehelse.no/xmlstds/po/poKomponent/2017-11-30"
@@ -48,6 +74,7 @@ NAMESPACES = kith.COMMON_NAMESPACES.merged(epj.NAMESPACES).merged(
 
 # --- poKomponent-v2.0.xsd: administrative components --------------------------------------------------------
 
+# Differs from 1.6: no ForbeholdOmVideresending or Foresporsel; Merknad added.
 @xml_type(ns="po")
 @dataclass(kw_only=True)
 class InformasjonOmForsendelsen:
@@ -58,6 +85,7 @@ class InformasjonOmForsendelsen:
     merknad: str | None = element("Merknad", default=None)
 
 
+# Differs from 1.6: MottarKommunaleTjenester and Merknad added.
 @xml_type(ns="po")
 @dataclass(kw_only=True)
 class TilleggsopplysningPasient:
@@ -68,6 +96,7 @@ class TilleggsopplysningPasient:
     merknad: str | None = element("Merknad", default=None)
 
 
+# Differs from 1.6: NarmesteParorende added.
 @xml_type(ns="po")
 @dataclass(kw_only=True)
 class ParorendeForesatt:
@@ -80,40 +109,7 @@ class ParorendeForesatt:
     merknad: str | None = element("Merknad", default=None)
 
 
-@xml_type(ns="po")
-@dataclass(kw_only=True)
-class TilknyttetEnhet:
-    kontaktenhet: Organisation = element("Kontaktenhet")
-    merknad: str | None = element("Merknad", default=None)
-
-
-@xml_type(ns="po")
-@dataclass(kw_only=True)
-class KontaktpersonHelsepersonell:
-    kontaktperson: HealthcareProfessional = element("Kontaktperson")
-    merknad: str | None = element("Merknad", default=None)
-
-
-@xml_type(ns="po")
-@dataclass(kw_only=True)
-class AnsvarForRapport:
-    ansvarlig_rapport: HealthcareProfessional = element("AnsvarligRapport")
-    godkjent_dato: date | None = element("GodkjentDato", default=None)
-    type_relasjon: CV | None = element("TypeRelasjon", default=None)
-    merknad: str | None = element("Merknad", default=None)
-
-
-@xml_type(ns="po")
-@dataclass(kw_only=True)
-class SendtDokument:
-    opplysning: CV = element("Opplysning")
-    ja_nei: bool = element("JaNei")
-    dato_sendt: date | None = element("DatoSendt", default=None)
-    type_mottaker: CV | None = element("TypeMottaker", default=None)
-    navn_mottaker: str | None = element("NavnMottaker", default=None)
-    merknad: str | None = element("Merknad", default=None)
-
-
+# Differs from 1.6: BehovOpphortDato is an xs:date, not a kith:TS.
 @xml_type(ns="po")
 @dataclass(kw_only=True)
 class AssistertKommunikasjon:
@@ -126,6 +122,7 @@ class AssistertKommunikasjon:
     merknad: str | None = element("Merknad", default=None)
 
 
+# New in 2.0.
 @xml_type(ns="po")
 @dataclass(kw_only=True)
 class PasientrelatertKontaktperson:
@@ -135,6 +132,7 @@ class PasientrelatertKontaktperson:
     merknad: str | None = element("Merknad", default=None)
 
 
+# New in 2.0: 1.6 has these classes directly under each message root.
 @xml_type(ns="po")
 @dataclass(kw_only=True)
 class FellesAdministrativeOpplysninger:
@@ -157,12 +155,7 @@ class FellesAdministrativeOpplysninger:
 
 # --- poKomponent-v2.0.xsd: events (Pasientlogistikk) --------------------------------------------------------
 
-@xml_type(ns="po")
-@dataclass(kw_only=True)
-class StedForHendelse:
-    sted_hendelse: str = element("StedHendelse")
-
-
+# Differs from 1.6: TidspunktForHendelse is an xs:dateTime, not a kith:TS.
 @xml_type(ns="po")
 @dataclass(kw_only=True)
 class TidsfestetHendelse:
@@ -179,6 +172,7 @@ class TidsfestetHendelse:
     sted_for_hendelse: StedForHendelse | None = element("StedForHendelse", default=None)
 
 
+# Differs from 1.6: UtTil is optional.
 @xml_type(ns="po")
 @dataclass(kw_only=True)
 class UtskrevetTil:
@@ -191,34 +185,7 @@ class UtskrevetTil:
 
 # --- poKomponent-v2.0.xsd: health information (HelseopplysningerSaksbehandling, Sammenfatning) --------------
 
-@xml_type(ns="po")
-@dataclass(kw_only=True)
-class TypeInnholdIMelding:
-    type_innhold: CV = element("TypeInnhold")
-    merknad: str | None = element("Merknad", default=None)
-
-
-@xml_type(ns="po")
-@dataclass(kw_only=True)
-class OpplysningerTilSoknad:
-    egensoknad_sendt: bool = element("EgensoknadSendt")
-    merknad: str | None = element("Merknad", default=None)
-
-
-@xml_type(ns="po")
-@dataclass(kw_only=True)
-class MedisinskDiagnose:
-    hoveddiagnose: bool | None = element("Hoveddiagnose", default=None)
-    diagnosekode: CV | None = element("Diagnosekode", default=None)
-    diagnose_beskrivelse: str | None = element("DiagnoseBeskrivelse", default=None)
-
-
-@xml_type(ns="po")
-@dataclass(kw_only=True)
-class InfoMedisinskDiagnose:
-    medisinsk_diagnose: list[MedisinskDiagnose] = element("MedisinskDiagnose", default_factory=list)
-
-
+# New in 2.0 (with Funksjonsbeskrivelse).
 @xml_type(ns="po")
 @dataclass(kw_only=True)
 class AnyContent:
@@ -237,12 +204,15 @@ class Funksjonsbeskrivelse:
     merknad: str | None = element("Merknad", default=None)
 
 
+# Differs from 1.6: Funksjonsbeskrivelse instead of SamletVurderingFunksjonsniva, KartlagtFunksjon and
+# Ansvarlig.
 @xml_type(ns="po")
 @dataclass(kw_only=True)
 class InfoKartleggingFunksjonsniva:
     funksjonsbeskrivelse: list[Funksjonsbeskrivelse] = element("Funksjonsbeskrivelse", default_factory=list)
 
 
+# New in 2.0.
 @xml_type(ns="po")
 @dataclass(kw_only=True)
 class OpplysningerOmIndividuellPlan:
@@ -251,6 +221,7 @@ class OpplysningerOmIndividuellPlan:
     merknad: str | None = element("Merknad", default=None)
 
 
+# Differs from 1.6: BetegnelseTjeneste is required; no Merknad.
 @xml_type(ns="po")
 @dataclass(kw_only=True)
 class EksisterendeTjeneste:
@@ -265,15 +236,7 @@ class EksisterendeTjeneste:
     sluttdato: date | None = element("Sluttdato", default=None)
 
 
-@xml_type(ns="po")
-@dataclass(kw_only=True)
-class InfoAndreViktigeOpplysninger:
-    generelt_journalnotat: list[GenereltJournalnotat] = element(
-        "GenereltJournalnotat", ns="epj2", default_factory=list)
-    allerginotat: list[Allerginotat] = element("Allerginotat", ns="epj1", default_factory=list)
-
-
-# Medicines.
+# Medicines: all new in 2.0 except AvtaleOmAdmLegemidler.
 
 @xml_type(ns="po")
 @dataclass(kw_only=True)
@@ -290,6 +253,7 @@ class LegemidlerUtdelt:
     merknad: str | None = element("Merknad", default=None)
 
 
+# Differs from 1.6: no AdmInstrukser or Tiltaksbeskrivelse.
 @xml_type(ns="po")
 @dataclass(kw_only=True)
 class AvtaleOmAdmLegemidler:
@@ -326,6 +290,7 @@ class BistandLegemiddelhandteringOgGjennomgang:
 
 # Follow-up after the stay.
 
+# Differs from 1.6: no HjelpLegemiddeladm or MerknadTilLegemiddeladministrering.
 @xml_type(ns="po")
 @dataclass(kw_only=True)
 class OpplysningerRelevantOppfolging:
@@ -334,65 +299,7 @@ class OpplysningerRelevantOppfolging:
     merknad_til_bandasjemateriell: str | None = element("MerknadTilBandasjemateriell", default=None)
 
 
-@xml_type(ns="po")
-@dataclass(kw_only=True)
-class InformertOm:
-    pasient_informert: bool = element("PasientInformert")
-    parorende_informert: bool = element("ParorendeInformert")
-
-
-@xml_type(ns="po")
-@dataclass(kw_only=True)
-class InformasjonOmTime:
-    bestilt_kontrolltime: bool = element("BestiltKontrolltime")
-    tidspunkt_time: datetime | None = element("TidspunktTime", default=None)
-    varighet: int | None = element("Varighet", default=None)
-    sted_time: str | None = element("StedTime", default=None)
-    informert_om: InformertOm | None = element("InformertOm", default=None)
-
-
-@xml_type(ns="po")
-@dataclass(kw_only=True)
-class KontrolltimeBestill:
-    pasient_parorende_bestiller: bool = element("PasientParorendeBestiller")
-    informert_om: InformertOm | None = element("InformertOm", default=None)
-
-
-@xml_type(ns="po")
-@dataclass(kw_only=True)
-class InformasjonOmTentativTime:
-    tentativt_tidspunkt_time: str | None = element("TentativtTidspunktTime", default=None)
-    sted_time: str | None = element("StedTime", default=None)
-    merknad: str | None = element("Merknad", default=None)
-    informert_om: InformertOm | None = element("InformertOm", default=None)
-
-
-@xml_type(ns="po")
-@dataclass(kw_only=True)
-class InfoKontrolltime:
-    """A follow-up appointment: exactly one of the three (an XSD choice)."""
-
-    informasjon_om_time: InformasjonOmTime | None = element("InformasjonOmTime", default=None)
-    kontrolltime_bestill: KontrolltimeBestill | None = element("KontrolltimeBestill", default=None)
-    informasjon_om_tentativ_time: InformasjonOmTentativTime | None = element(
-        "InformasjonOmTentativTime", default=None)
-
-
-@xml_type(ns="po")
-@dataclass(kw_only=True)
-class Hjelpemiddelbeskrivelse:
-    sekvensnummer: int | None = element("Sekvensnummer", default=None)
-    hjelpemiddelkode_rtv: CV | None = element("HjelpemiddelkodeRTV", default=None)
-    betegnelse_hjelpemiddel: str = element("BetegnelseHjelpemiddel")
-
-
-@xml_type(ns="po")
-@dataclass(kw_only=True)
-class StatusHjelpemiddel:
-    status: CS = element("Status")
-    hjelpemiddelbeskrivelse: Hjelpemiddelbeskrivelse = element("Hjelpemiddelbeskrivelse")
-
-
+# Differs from 1.6: no FasteHjelpemidler.
 @xml_type(ns="po")
 @dataclass(kw_only=True)
 class OpplysningerOmHjelpemidler:
@@ -402,6 +309,9 @@ class OpplysningerOmHjelpemidler:
 # --- Pasientlogistikk-v2.0.xsd ------------------------------------------------------------------------------
 
 # The variants' expected events (code system 9121) are those of the PLO 1.6 profile, HIS 1149:2014 chapter 3.
+# They have the structure of the 1.6 variants (messages.py), but stay separate: the 2.0 TidsfestetHendelse
+# they carry differs, 1.6 MeldingOmUtskrevetPasient also has InfoInformasjonGitt, and the root has
+# FellesAdministrativeOpplysninger and a sixth variant.
 
 @xml_type(ns="p1")
 @dataclass(kw_only=True)

@@ -40,7 +40,7 @@ from samhandling.domain.registers import (
     field_changes,
     organisation_number_problem,
 )
-from samhandling.services.registers import bundled_seed, read_seed
+from samhandling.services.municipalities import bundled_seed, read_seed
 from samhandling.standards.cpp import CppError, read_certificates, read_cpp, read_register_details
 from samhandling.standards.parsing import parse_xml
 

@@ -11,10 +11,12 @@ from typing import Annotated
 import typer
 
 from samhandling.commands import messages, node
+from samhandling.commands.agreements import agreements_app
 from samhandling.commands.common import UserError, err, out, read_file, settings
+from samhandling.commands.contacts import contacts_app
 from samhandling.commands.msh import msh_app
 from samhandling.commands.parties import parties_app, patients_app
-from samhandling.commands.registers import agreements_app, contacts_app, partners_app
+from samhandling.commands.partners import partners_app
 
 app = typer.Typer(
     name="samhandling",

@@ -12,6 +12,7 @@ import typer
 
 from samhandling.commands import messages, node
 from samhandling.commands.agreements import agreements_app
+from samhandling.commands.checklist import checklist_app
 from samhandling.commands.common import UserError, err, out, read_file, settings
 from samhandling.commands.contacts import contacts_app
 from samhandling.commands.msh import msh_app
@@ -38,6 +39,7 @@ app.add_typer(messages.messages_app, name="messages")
 app.add_typer(node.node_app, name="node")
 app.add_typer(node.outbox_app, name="outbox")
 app.add_typer(msh_app, name="msh")
+app.add_typer(checklist_app, name="checklist")
 
 @app.command()
 def validate(

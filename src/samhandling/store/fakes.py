@@ -25,6 +25,7 @@ from samhandling.domain.messages import (
     utc_now,
 )
 from samhandling.domain.parties import Parties, Party, PartyKind
+from samhandling.store.checklist_repositories import FakeChecklist, StoredRun
 from samhandling.store.register_repositories import FakeRegisters, RegisterData
 from samhandling.store.repositories import (
     DEFAULT_LEASE,
@@ -55,6 +56,7 @@ class FakeStore:
     handovers: dict[int, datetime] = field(default_factory=dict)
     last_ids: dict[str, int] = field(default_factory=dict)
     registers: RegisterData = field(default_factory=RegisterData)
+    checklist_runs: dict[str, StoredRun] = field(default_factory=dict)
 
     def snapshot(self) -> FakeStore:
         return FakeStore(**{f.name: type(getattr(self, f.name))(getattr(self, f.name)) for f in fields(self)})
@@ -342,6 +344,7 @@ class FakeUnitOfWork:
         self.patients = FakePatientRepository(self.store)
         self.handover = FakeHandoverRepository(self.store)
         self.registers = FakeRegisters(self.store)
+        self.checklist = FakeChecklist(self.store)
         self.committed = False
         self._saved: FakeStore | None = None
 

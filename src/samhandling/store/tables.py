@@ -249,4 +249,5 @@ msh_deliveries = Table(
 """One row per receiver of a message on the local message server (the primary receiver at position 0): its
 transport delivery state, when it was read, and the application receipt it sent, if any."""
 
+from samhandling.store import checklist_tables as _checklist_tables  # noqa: E402,F401
 from samhandling.store import register_tables as _register_tables  # noqa: E402,F401

@@ -17,6 +17,7 @@ from typing import Protocol, Self
 
 from sqlalchemy import Connection, Engine
 
+from samhandling.store.checklist_repositories import ChecklistRepository, SqlChecklist
 from samhandling.store.register_repositories import RegisterRepositories, SqlRegisters
 from samhandling.store.repositories import (
     HandoverRepository,
@@ -51,6 +52,9 @@ class UnitOfWork(Protocol):
     @property
     def registers(self) -> RegisterRepositories: ...
 
+    @property
+    def checklist(self) -> ChecklistRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -75,6 +79,7 @@ class SqlUnitOfWork:
     patients: SqlPatientRepository
     handover: SqlHandoverRepository
     registers: SqlRegisters
+    checklist: SqlChecklist
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -90,6 +95,7 @@ class SqlUnitOfWork:
         self.patients = SqlPatientRepository(connection)
         self.handover = SqlHandoverRepository(connection)
         self.registers = SqlRegisters(connection)
+        self.checklist = SqlChecklist(connection)
         return self
 
     def __exit__(

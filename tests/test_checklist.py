@@ -48,20 +48,16 @@ from samhandling.domain.identifiers import synthetic_person_id
 from samhandling.domain.parties import Party
 from samhandling.services.checklist import (
     ChecklistError,
-    Outgoing,
     RunOptions,
     RunRequest,
     Tamper,
-    build_document,
-    bundled_checklist,
-    document_text,
     mark_case,
-    missing_parts,
-    resolve_parties,
     run_automatic,
     run_partner,
-    with_patient_id,
 )
+from samhandling.services.checklist_documents import build_document, document_text, missing_parts, with_patient_id
+from samhandling.services.checklist_setup import bundled_checklist, resolve_parties
+from samhandling.services.checklist_sides import Outgoing
 from samhandling.services.node import NodeParts, run_forever
 from samhandling.services.receive import ReceiveOptions
 from samhandling.services.send import SendOptions, submit_document

@@ -28,11 +28,11 @@ HEADINGS = ("Sjekkliste for normale test-tilfeller", "Opplysninger om testen", "
 
 
 def pdf_text(pdf: Path, html: Path) -> str:
-    """The PDF's text by ``pdftotext`` when it is installed, else the same form laid out by WeasyPrint's document
-    API (the PDF is written from that layout)."""
+    """The PDF's text, with white space folded (a heading may wrap inside its table cell), by ``pdftotext`` when it
+    is installed, else the same form laid out by WeasyPrint's document API (the PDF is written from that layout)."""
     if shutil.which("pdftotext"):
-        return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                              check=True).stdout
+        extracted = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        return " ".join(extracted.split())
     from weasyprint import HTML  # type: ignore[import-untyped]
 
     document = HTML(string=html.read_text(encoding="utf-8")).render()

@@ -268,22 +268,3 @@ def test_two_nodes_exchange_a_message_and_its_apprec_over_a_shared_folder(
         (received,) = uow.messages.list(MessageQuery(direction=Direction.INCOMING, limit=None))
     assert received.state is MessageState.ACCEPTED and received.raw == sent.raw
 
-
-def test_a_message_without_apprec_by_the_deadline_is_marked_missing(
-    hospital: Callable[[], UnitOfWork], options: SendOptions
-) -> None:
-    from samhandling.services.receipts import mark_missing_receipts
-
-    transport = MockTransport(lambda e: Delivery(reference=e.msg_id))
-    (early,) = submit_document(hospital(), options, dm.notat(tekst="tidlig"), sender_her_id="8101",
-                               receiver_her_id="8201", patient=patient())
-    deliver_due(hospital, transport, worker="w")
-    later = datetime.now(UTC) + timedelta(hours=5)
-    (queued_only,) = submit_document(hospital(), options, dm.notat(tekst="venter"), sender_her_id="8101",
-                                     receiver_her_id="8201", patient=patient(), now=later - timedelta(hours=1))
-    assert mark_missing_receipts(hospital, timedelta(hours=4), now=later) == [early.id]
-    with hospital() as uow:
-        assert (uow.messages.get(early.id or 0) or early).state is MessageState.RECEIPT_MISSING
-        assert (uow.messages.get(queued_only.id or 0) or queued_only).state is MessageState.QUEUED
-        assert "Ingen applikasjonskvittering etter 5 timer" in uow.messages.journal(early.id or 0)[-1].detail
-    assert mark_missing_receipts(hospital, timedelta(hours=4), now=later) == []

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 import httpx
 from sqlalchemy import Engine
 
 from samhandling.services.catalog import EpjCatalog
 from samhandling.services.delivery_status import update_delivery_status
-from samhandling.services.receipts import mark_missing_receipts
+from samhandling.services.monitor_step import MonitorStep
 from samhandling.services.receive import ReceiveOptions
 from samhandling.services.send import SendOptions
 from samhandling.settings import Settings, load_settings
@@ -88,14 +87,14 @@ class Node:
         return EpjCatalog(self.settings.effective_epj_dir, self.uow, self.send_options)
 
     def steps(self, transport: Transport) -> list[Callable[[], object]]:
-        """Further steps of each node pass: the EPJ catalog, delivery status, missing receipts."""
+        """Further steps of each node pass: the EPJ catalog, delivery status, and the monitoring (receipts,
+        the transport, line tests, alerts and their mail, the daily summary)."""
         catalog = self.catalog()
-        deadline = timedelta(hours=self.settings.receipt_deadline_hours)
-        return [
-            catalog.run,
-            lambda: update_delivery_status(self.uow, transport),
-            lambda: mark_missing_receipts(self.uow, deadline),
-        ]
+        try:
+            monitor = MonitorStep.from_settings(self.uow, self.settings, self.send_options)
+        except ValueError as exc:
+            raise ConfigurationError(f"overvåkingen: {exc}") from None
+        return [catalog.run, lambda: update_delivery_status(self.uow, transport), monitor]
 
     def close(self) -> None:
         self.engine.dispose()

@@ -15,6 +15,7 @@ from samhandling.commands.agreements import agreements_app
 from samhandling.commands.checklist import checklist_app
 from samhandling.commands.common import UserError, err, out, read_file, settings
 from samhandling.commands.contacts import contacts_app
+from samhandling.commands.monitor import alerts_app, monitor_app, ping
 from samhandling.commands.msh import msh_app
 from samhandling.commands.parties import parties_app, patients_app
 from samhandling.commands.partners import partners_app
@@ -39,6 +40,9 @@ app.add_typer(messages.messages_app, name="messages")
 app.add_typer(node.node_app, name="node")
 app.add_typer(node.outbox_app, name="outbox")
 app.add_typer(msh_app, name="msh")
+app.add_typer(monitor_app, name="monitor")
+app.add_typer(alerts_app, name="alerts")
+app.command()(ping)
 app.add_typer(checklist_app, name="checklist")
 
 @app.command()

@@ -48,14 +48,48 @@ class Settings(BaseSettings):
         description="A shared folder used as the network (one mailbox per HER-id), for a region on one machine.",
     )
     poll_interval: float = Field(default=60.0, gt=0, description="Seconds between the node's passes.")
-    receipt_deadline_hours: float = Field(
-        default=4.0, gt=0, description="A sent message without AppRec after this long is marked as missing one.")
     outbox_lease_seconds: float = Field(
         default=300.0, gt=0,
         description="How long a claimed outbox item is held; after a crash it is sent again when this runs out.",
     )
     epj_dir: Path | None = Field(
         default=None, description="The EPJ's catalog (outbox/, sent/, error/, inbox/); default <home>/epj.")
+    smtp_url: str | None = Field(
+        default=None,
+        description="SMTP server for the monitoring's mail: smtp://[user:password@]host[:port][?starttls=true] or "
+        "smtps://… (TLS from the start); unset: no mail, the alerts are only shown by the commands.",
+    )
+    smtp_ca_file: Path | None = Field(
+        default=None, description="CA certificates (PEM) to trust for the SMTP server's TLS, besides the system's.")
+    alert_from: str = Field(default="samhandling@localhost", description="The sender address of the monitoring's mail.")
+    meldingsansvarlig: str | None = Field(
+        default=None,
+        description="Our own meldingsansvarlig: the address (or comma-separated addresses) every alert and the "
+        "daily summary go to.",
+    )
+    receipt_warn_hours: float = Field(
+        default=1.0, gt=0, description="Working hours a sent message may wait for its AppRec before a warning.")
+    receipt_alert_hours: float = Field(
+        default=4.0, gt=0, description="Working hours a sent message may wait for its AppRec before an alert.")
+    receipt_deadlines: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description='Warning and alert hours per message type, JSON, e.g. {"LOG_INNLAGT": [0.5, 2]}.',
+    )
+    line_tests: dict[str, float] = Field(
+        default_factory=dict,
+        description='Scheduled line tests: minutes between tests per HER-id, JSON, e.g. {"8201": 60}.',
+    )
+    line_test_timeout_seconds: float = Field(
+        default=600.0, gt=0, description="A line test without AppRec after this long has failed.")
+    monitor_interval: float = Field(
+        default=300.0, ge=0, description="Seconds between the monitoring's evaluations inside the node.")
+    daily_report_at: str | None = Field(
+        default="07:00",
+        description="Local time (HH:MM) at which the node mails the daily summary of the day before; unset: never.",
+    )
+    metrics_port: int | None = Field(
+        default=None, ge=0, le=65535, description="Port of the node's Prometheus /metrics endpoint; unset: off.")
+    metrics_host: str = Field(default="127.0.0.1", description="Address the /metrics endpoint listens on.")
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the node's database, e.g. postgresql+psycopg://user@host:5432/samhandling; "

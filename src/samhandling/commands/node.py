@@ -15,8 +15,10 @@ import typer
 from samhandling import eventlog
 from samhandling.bootstrap import ConfigurationError, Node, bootstrap
 from samhandling.commands.common import UserError, out, settings
+from samhandling.services.metrics import serve_metrics
 from samhandling.services.node import NodeParts, run_forever, run_once
 from samhandling.services.outbox import deliver_due
+from samhandling.services.transport_health import MonitoredTransport
 
 node_app = typer.Typer(help="Noden: sender utboksen, henter meldinger og kvitterer.", no_args_is_help=True)
 outbox_app = typer.Typer(help="Utboksen: meldinger som venter på transporten.", no_args_is_help=True)
@@ -30,8 +32,13 @@ def _parts(node: Node) -> NodeParts:
     if transport is None:
         raise UserError("ingen transport er satt opp (SAMHANDLING_MSH_URL eller SAMHANDLING_TRANSPORT_DIR); "
                         "meldingene venter i utboksen")
+    transport = MonitoredTransport(transport, node.uow)  # sends and polls are recorded for the monitoring
+    try:
+        steps = node.steps(transport)
+    except ConfigurationError as exc:
+        raise UserError(str(exc)) from None
     return NodeParts(new_uow=node.uow, transport=transport, receive_options=node.receive_options,
-                     worker=f"{socket.gethostname()}:{os.getpid()}", steps=node.steps(transport),
+                     worker=f"{socket.gethostname()}:{os.getpid()}", steps=steps,
                      lease=timedelta(seconds=node.settings.outbox_lease_seconds))
 
 
@@ -64,7 +71,17 @@ def run(
     signal.signal(signal.SIGTERM, finish)
     signal.signal(signal.SIGINT, finish)
     signal.signal(signal.SIGUSR1, poll_now)
+    metrics = None
+    if node.settings.metrics_port is not None:  # Prometheus /metrics, read from the store on each scrape
+        try:
+            metrics, _ = serve_metrics(node.uow, host=node.settings.metrics_host, port=node.settings.metrics_port)
+        except OSError as exc:
+            raise UserError(f"/metrics kan ikke lytte på {node.settings.metrics_host}:{node.settings.metrics_port}: "
+                            f"{exc.strerror or exc}") from None
+        out.print(f"Metrikker på http://{node.settings.metrics_host}:{metrics.server_port}/metrics", markup=False)
     run_forever(parts, stop, interval=interval or node.settings.poll_interval, wake=wake)
+    if metrics is not None:
+        metrics.shutdown()
     parts.transport.close()
     node.close()
 

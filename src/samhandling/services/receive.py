@@ -13,6 +13,8 @@ The rules come from HIS 80415 (Applikasjonskvittering) and HITS 1168 (Bruk av ap
 - Change, cancel and addition messages (PLO Forsendelsesstatus M/C/A) are linked to their original through
   ``ConversationRef/RefToParent``; one that arrives before its original is held and linked when it comes.
 - An incoming AppRec moves the outgoing message it answers (matched by OriginalMsgId and its sender).
+- A test message (``ProcessingStatus`` D, HIS 80601; a line test) is answered with an AppRec like any other
+  but never handed to the EPJ, and neither is the AppRec answering our own line test.
 
 Everything a message causes is written in one unit of work: the message, its journal, its AppRecs and their
 place in the outbox, all or nothing.
@@ -34,7 +36,13 @@ from samhandling.standards.parsing import parse_xml
 from samhandling.standards.plo import POMeldingsanvendelse, forsendelsesstatus
 from samhandling.standards.plo.v20 import Pasientlogistikk as Pasientlogistikk20
 from samhandling.standards.schemas import SchemaSet
-from samhandling.standards.validation import PERSON_ID_TYPES, Finding, ValidationReport, validate_message
+from samhandling.standards.validation import (
+    PERSON_ID_TYPES,
+    Finding,
+    ValidationReport,
+    is_test_message,
+    validate_message,
+)
 from samhandling.store.repositories import MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
 
@@ -246,6 +254,8 @@ def _receive_for(
         result.disposition = Disposition.REJECTED
     else:
         _accept_or_hold(stored, uow, result, at, warnings=found_codes)
+        if is_test_message(head):  # answered below, but not for the EPJ: counts as handed over
+            uow.handover.mark(stored.id, at=at)
 
     _make_apprec(head, report, recipient, rejecting, uow, result, at)
 
@@ -464,5 +474,7 @@ def _receive_apprec(data: bytes, receipt: ar.AppRec, report: ValidationReport, u
                   else "Positiv applikasjonskvittering.")
         uow.messages.update_state(target.id, state, detail=detail, error_codes=list(receipt.error_codes), at=at)
     uow.messages.update_state(stored.id, MessageState.ACCEPTED, detail="Knyttet til sendt melding.", at=at)
+    if all(uow.monitor.is_line_test(t.id or 0) for t in targets):  # our own line test: not for the EPJ
+        uow.handover.mark(stored.id, at=at)
     result.reason = f"Kvittering på {len(targets)} sendt(e) melding(er)."
     return result

@@ -157,7 +157,7 @@ def _validate_msghead(root: etree._Element, report: ValidationReport, schemas: S
     if standard is not None and content is not None:
         _check_type_matches(head, standard, report)
         report.document = _read_document(content, report)
-        if standard.standard in PATIENT_BOUND_STANDARDS:
+        if standard.standard in PATIENT_BOUND_STANDARDS and not _test_without_patient(head):
             _check_patient(head.msg_info.patient, report)
 
 
@@ -242,6 +242,31 @@ def _check_type_matches(head: MsgHead, standard: ContentStandard, report: Valida
     if standard.msg_types and head.msg_type not in standard.msg_types:
         report.add("T10", f"{_MSG_INFO}/Type",
                    f"Meldingstypen «{head.msg_type}» passer ikke med innholdet {standard.label} {standard.root}.")
+
+
+TEST_PROCESSING_STATUS = "D"
+"""``MsgInfo/ProcessingStatus`` of a test message. HIS 80601:2006 (MsgHead v1.2), MsgInfo: ProcessingStatus
+says "hvilken status meldingen har i prosessen (Opplæring/testing, produksjon, debugging)", code system
+Prosesstatus (8213 in the element table, listed as 8113 among the code systems), where "D Debugging" is
+explained as "Denne benyttes også når det sendes testmeldinger i utviklingsfasen, og for godkjenning"."""
+
+
+def is_test_message(head: MsgHead) -> bool:
+    """Whether the header marks the message as a test message (ProcessingStatus D)."""
+    status = head.msg_info.processing_status
+    return status is not None and (status.v or "").strip() == TEST_PROCESSING_STATUS
+
+
+def _test_without_patient(head: MsgHead) -> bool:
+    """The one exception to the patient rules: a test message without a patient.
+
+    The rules of HIS 80415 §6.3 (E30, E31, E32, E36) are for messages about a patient. A test message, such as
+    the line test of the cooperation procedure («Test-meldinger kan også brukes hvis man er usikker på om
+    systemet er oppe. Mottatt applikasjonskvittering vil indikere at linje er oppe.»), is about no patient and
+    must carry no patient data; it is answered with an AppRec like any other message. A test message that
+    does name a patient is checked as any other.
+    """
+    return is_test_message(head) and head.msg_info.patient is None
 
 
 def _check_patient(patient: Patient | None, report: ValidationReport) -> None:

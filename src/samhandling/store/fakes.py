@@ -26,6 +26,7 @@ from samhandling.domain.messages import (
 )
 from samhandling.domain.parties import Parties, Party, PartyKind
 from samhandling.store.checklist_repositories import FakeChecklist, StoredRun
+from samhandling.store.monitor_repositories import FakeMonitorRepository, MonitorData
 from samhandling.store.register_repositories import FakeRegisters, RegisterData
 from samhandling.store.repositories import (
     DEFAULT_LEASE,
@@ -56,6 +57,7 @@ class FakeStore:
     handovers: dict[int, datetime] = field(default_factory=dict)
     last_ids: dict[str, int] = field(default_factory=dict)
     registers: RegisterData = field(default_factory=RegisterData)
+    monitor: MonitorData = field(default_factory=MonitorData)
     checklist_runs: dict[str, StoredRun] = field(default_factory=dict)
 
     def snapshot(self) -> FakeStore:
@@ -344,6 +346,7 @@ class FakeUnitOfWork:
         self.patients = FakePatientRepository(self.store)
         self.handover = FakeHandoverRepository(self.store)
         self.registers = FakeRegisters(self.store)
+        self.monitor = FakeMonitorRepository(self.store)
         self.checklist = FakeChecklist(self.store)
         self.committed = False
         self._saved: FakeStore | None = None

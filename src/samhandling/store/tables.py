@@ -250,4 +250,5 @@ msh_deliveries = Table(
 transport delivery state, when it was read, and the application receipt it sent, if any."""
 
 from samhandling.store import checklist_tables as _checklist_tables  # noqa: E402,F401
+from samhandling.store import monitor_tables as _monitor_tables  # noqa: E402,F401
 from samhandling.store import register_tables as _register_tables  # noqa: E402,F401

@@ -18,6 +18,7 @@ from typing import Protocol, Self
 from sqlalchemy import Connection, Engine
 
 from samhandling.store.checklist_repositories import ChecklistRepository, SqlChecklist
+from samhandling.store.monitor_repositories import MonitorRepository, SqlMonitorRepository
 from samhandling.store.register_repositories import RegisterRepositories, SqlRegisters
 from samhandling.store.repositories import (
     HandoverRepository,
@@ -53,6 +54,9 @@ class UnitOfWork(Protocol):
     def registers(self) -> RegisterRepositories: ...
 
     @property
+    def monitor(self) -> MonitorRepository: ...
+
+    @property
     def checklist(self) -> ChecklistRepository: ...
 
     def __enter__(self) -> Self: ...
@@ -79,6 +83,7 @@ class SqlUnitOfWork:
     patients: SqlPatientRepository
     handover: SqlHandoverRepository
     registers: SqlRegisters
+    monitor: SqlMonitorRepository
     checklist: SqlChecklist
 
     def __init__(self, engine: Engine) -> None:
@@ -95,6 +100,7 @@ class SqlUnitOfWork:
         self.patients = SqlPatientRepository(connection)
         self.handover = SqlHandoverRepository(connection)
         self.registers = SqlRegisters(connection)
+        self.monitor = SqlMonitorRepository(connection)
         self.checklist = SqlChecklist(connection)
         return self
 

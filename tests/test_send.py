@@ -268,3 +268,24 @@ def test_two_nodes_exchange_a_message_and_its_apprec_over_a_shared_folder(
         (received,) = uow.messages.list(MessageQuery(direction=Direction.INCOMING, limit=None))
     assert received.state is MessageState.ACCEPTED and received.raw == sent.raw
 
+
+
+def test_the_node_loop_outlives_a_failing_pass(hospital: Callable[[], UnitOfWork]) -> None:
+    import threading
+
+    from samhandling.services.node import run_forever
+
+    stop = threading.Event()
+    passes: list[int] = []
+
+    def flaky_step() -> None:
+        passes.append(1)
+        if len(passes) == 1:
+            raise RuntimeError("databasen svarer ikke")
+        if len(passes) == 3:
+            stop.set()
+
+    parts = NodeParts(new_uow=hospital, transport=MockTransport(lambda e: Delivery(reference=e.msg_id)),
+                      receive_options=ReceiveOptions(schemas=None, max_bytes=10**7), worker="w", steps=[flaky_step])
+    run_forever(parts, stop, interval=0.01)
+    assert len(passes) == 3

@@ -83,9 +83,16 @@ def run_once(parts: NodeParts) -> Pass:
 
 def run_forever(parts: NodeParts, stop: threading.Event, *, interval: float, wake: threading.Event | None = None
                 ) -> None:
-    """Passes every ``interval`` seconds (or at once when ``wake`` is set) until ``stop`` is set."""
+    """Passes every ``interval`` seconds (or at once when ``wake`` is set) until ``stop`` is set.
+
+    A pass that fails (the database briefly gone, say) is logged and tried again at the next interval: every step
+    is safe to repeat, so the node keeps running instead of stopping on a fault that clears by itself.
+    """
     while not stop.is_set():
-        run_once(parts)
+        try:
+            run_once(parts)
+        except Exception as exc:  # the loop must outlive a failing pass
+            log.error("pass failed", extra={"error": type(exc).__name__})
         if wake is not None:
             wake.wait(interval)
             wake.clear()

@@ -149,3 +149,12 @@ def test_schemas_install_refuses_path_traversal_in_zip(tmp_path: Path) -> None:
     result = run("schemas", "install", str(bundle), home=tmp_path / "home")
     assert result.returncode == 2
     assert not (tmp_path / "utenfor.xsd").exists()
+
+
+def test_an_unreachable_database_is_one_line_without_the_password(tmp_path: Path) -> None:
+    result = run("messages", "list", home=tmp_path,
+                 SAMHANDLING_DATABASE_URL="postgresql+psycopg://nobody:hemmelig@127.0.0.1:1/ingen")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("Feil: databasen postgresql+psycopg://nobody:***@127.0.0.1:1/ingen svarer ikke")
+    assert "hemmelig" not in result.stderr

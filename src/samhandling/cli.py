@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from samhandling.commands import messages, node
 from samhandling.commands.agreements import agreements_app
@@ -159,11 +161,23 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("Avbrutt.")
         sys.exit(130)
+    except OperationalError as exc:  # the database cannot be reached or refused the connection
+        if os.environ.get("SAMHANDLING_DEBUG"):
+            raise
+        where = make_url(settings().effective_database_url).render_as_string(hide_password=True)
+        err.print(f"Feil: databasen {where} svarer ikke: {_first_line(exc.orig or exc)}", markup=False)
+        sys.exit(2)
     except Exception as exc:  # the last guard: no traceback reaches a user
         if os.environ.get("SAMHANDLING_DEBUG"):
             raise
-        err.print(f"Intern feil: {type(exc).__name__}: {exc} (sett SAMHANDLING_DEBUG=1 for detaljer)", markup=False)
+        err.print(f"Intern feil: {type(exc).__name__}: {_first_line(exc)} (sett SAMHANDLING_DEBUG=1 for detaljer)",
+                  markup=False)
         sys.exit(3)
+
+
+def _first_line(exc: BaseException) -> str:
+    """An error's first line: driver messages run over several lines, and a user gets one."""
+    return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
 
 
 if __name__ == "__main__":

@@ -688,6 +688,7 @@ def test_receive_downloads_each_unread_message_and_confirm_marks_it_read(
     assert b"<AppRec" in inbound[0].payload and b"<MsgHead" in inbound[1].payload
     assert server.operations() == ["GetMessages", "GetBusinessDocument", "GetBusinessDocument"]
     assert parse_qs(server.requests[0][1].url.query.decode()) == {"ReceiverHerIds": ["8143060"],
+                                                                   "IncludeMetadata": ["true"],
                                                                    "MessagesToFetch": ["10"]}
 
     edi2.confirm(inbound[1])

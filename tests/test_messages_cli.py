@@ -101,3 +101,18 @@ def test_avvik_answers_a_misdirected_message(tmp_path: Path, samples_dir: Path, 
         "DIALOG_AVVIK", "5078", "13a5da20-05c6-11e8-8f1a-0800200c9a66")
     unknown = run("messages", "avvik", "00000000-0000-0000-0000-000000000000", "--grunn", "mottar-ikke", home=home)
     assert unknown.returncode == 2 and "Fant ingen mottatt melding" in unknown.stderr
+
+
+def test_receive_goes_on_after_a_file_over_the_size_limit_and_records_it(tmp_path: Path, samples_dir: Path) -> None:
+    home = hospital_home(tmp_path)
+    good = samples_dir / (INNLEGGELSE + "Ny.xml")
+    big = tmp_path / "for-stor.xml"
+    big.write_bytes(b"<x>" + b"a" * (good.stat().st_size + 100) + b"</x>")
+    limit = str(good.stat().st_size + 10)
+    result = run("receive", "--json", str(big), str(good), home=home, SAMHANDLING_MAX_MESSAGE_BYTES=limit)
+    assert result.returncode == 0, result.stderr
+    oversized, received = (json.loads(line) for line in result.stdout.splitlines())
+    assert oversized["errors"] == ["T99"] and oversized["disposition"] == "unanswerable"
+    assert received["disposition"] == "accepted"
+    listed = json.loads(run("messages", "list", "--json", home=home).stdout)
+    assert len(listed) == 3  # the oversized file, the message and its AppRec

@@ -109,7 +109,13 @@ def test_sigusr1_makes_the_node_poll_at_once(tmp_path: Path) -> None:
     prepare(home, network, 0)
     process = start_node(node_env(home, network), "--interval", "3600")
     try:
-        time.sleep(3)  # the first pass is done; the next would come in an hour
+        assert process.stderr is not None
+        for _ in range(200):  # bounded: the node says when its signal handlers are in place
+            line = process.stderr.readline()
+            if not line or json.loads(line).get("event") == "node running":
+                break
+        assert line, "the node stopped before it was running"
+        # From here SIGUSR1 wakes it; the next pass would otherwise come in an hour.
         node = bootstrap(Settings(home=home, transport_dir=network))
         options = SendOptions(schemas=None, max_bytes=10**7)
         submit_document(node.uow(), options, dm.notat(tekst="Haster"), sender_her_id="8101", receiver_her_id="8201",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -184,6 +185,37 @@ def test_iso_8859_1_is_read_with_norwegian_letters_intact(samples_dir: Path, sch
 def test_undeclared_latin1_is_read_as_iso_8859_1() -> None:
     root = parse_xml("<a>Blåbærsyltetøy</a>".encode("iso-8859-1"))
     assert root.text == "Blåbærsyltetøy"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_with_its_declaration_or_bom_is_read_as_declared(samples_dir: Path, schemas: SchemaSet,
+                                                                  encoding: str) -> None:
+    text = (samples_dir / INNLAGT).read_text(encoding="utf-8")
+    text = re.sub(r'^<\?xml[^>]*\?>', '<?xml version="1.0" encoding="UTF-16"?>', text)
+    data = text.encode(encoding)  # "utf-16" writes a BOM; the -le/-be forms rely on the declaration alone
+    report = validate_message(data, schemas=schemas)
+    assert report.valid, report.findings
+    assert report.head is not None and report.head.msg_info.patient is not None
+    assert report.head.msg_info.patient.address is not None
+    assert report.head.msg_info.patient.address.street_adr == "Flåklypa 31"
+
+
+def test_a_byte_order_mark_alone_decides_without_a_declaration() -> None:
+    assert parse_xml("<a>Blåbær</a>".encode("utf-16")).text == "Blåbær"
+    assert parse_xml("\ufeff<a>Blåbær</a>".encode("utf-8")).text == "Blåbær"
+
+
+def test_text_nodes_larger_than_libxml2s_default_limit_are_read() -> None:
+    big = b"<a>" + b"QUJD" * (3 * 1024 * 1024) + b"</a>"  # 12 MB in one text node
+    assert len(parse_xml(big).text or "") == 12 * 1024 * 1024
+
+
+def test_nesting_deeper_than_the_limit_is_refused() -> None:
+    from samhandling.standards.parsing import MAX_DEPTH
+
+    parse_xml(b"<a>" * MAX_DEPTH + b"</a>" * MAX_DEPTH)
+    with pytest.raises(NotWellFormedError, match="nøstet"):
+        parse_xml(b"<a>" * (MAX_DEPTH + 1) + b"</a>" * (MAX_DEPTH + 1))
 
 
 def test_doctype_is_refused_and_entities_never_expand() -> None:

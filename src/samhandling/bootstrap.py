@@ -86,15 +86,16 @@ class Node:
     def catalog(self) -> EpjCatalog:
         return EpjCatalog(self.settings.effective_epj_dir, self.uow, self.send_options)
 
-    def steps(self, transport: Transport) -> list[Callable[[], object]]:
-        """Further steps of each node pass: the EPJ catalog, delivery status, and the monitoring (receipts,
-        the transport, line tests, alerts and their mail, the daily summary)."""
+    def steps(self, transport: Transport) -> dict[str, Callable[[], object]]:
+        """Further steps of each node pass, by name: the EPJ catalog, delivery status, and the monitoring
+        (receipts, the transport, line tests, alerts and their mail, the daily summary)."""
         catalog = self.catalog()
         try:
             monitor = MonitorStep.from_settings(self.uow, self.settings, self.send_options)
         except ValueError as exc:
             raise ConfigurationError(f"overvåkingen: {exc}") from None
-        return [catalog.run, lambda: update_delivery_status(self.uow, transport), monitor]
+        return {"epj_catalog": catalog.run, "delivery_status": lambda: update_delivery_status(self.uow, transport),
+                "monitor": monitor}
 
     def close(self) -> None:
         self.engine.dispose()

@@ -10,10 +10,11 @@ import typer
 from rich.table import Table
 
 from samhandling.bootstrap import Node, bootstrap
-from samhandling.commands.common import UserError, out, read_file, settings
+from samhandling.commands.common import UserError, err, out, read_file, settings
 from samhandling.domain.identifiers import mask_person_id
 from samhandling.domain.messages import Direction, MessageState, StoredMessage
-from samhandling.services.receive import Reception, receive_message
+from samhandling.services.node import first_line, is_database_outage
+from samhandling.services.receive import Reception, receive_message, store_unprocessable
 from samhandling.services.send import SendRefusedError, answer_misdirected, submit_request
 from samhandling.standards.dialogmelding import (
     PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER,
@@ -29,6 +30,10 @@ AVVIK_REASONS = {
 }
 
 
+OVERSIZED_READ_FACTOR = 4
+"""``receive`` reads a file up to this many times the message limit, so that an oversized one is recorded (T99)."""
+
+
 def _node() -> Node:
     return bootstrap(settings())
 
@@ -42,9 +47,26 @@ def receive(
     """Motta meldinger: lagre dem, lag applikasjonskvitteringer og legg kvitteringene i utboksen."""
     node = _node()
     target = apprec_dir or node.settings.home / "apprec"
+    unread = False
     for path in files:
-        result = receive_message(read_file(path, node.settings.max_message_bytes), node.uow(),
-                                 node.receive_options)
+        limit = node.settings.max_message_bytes
+        try:
+            # A file over the limit is received all the same: the pipeline records it and answers T99.
+            data = read_file(path, OVERSIZED_READ_FACTOR * limit)
+        except UserError as exc:
+            said = str(exc)
+            if path.is_file():
+                said = (f"{path}: filen er {path.stat().st_size} byte, mer enn {OVERSIZED_READ_FACTOR} ganger "
+                        f"grensen på {limit} byte for en melding, og leses ikke")
+            err.print(said, markup=False)
+            unread = True
+            continue
+        try:
+            result = receive_message(data, node.uow(), node.receive_options)
+        except Exception as exc:  # kept as failed, like the node does; the other files go on
+            if is_database_outage(exc):
+                raise
+            result = store_unprocessable(data, node.uow(), f"{type(exc).__name__}: {first_line(exc)}")
         paths = []
         for answer in result.apprecs:
             target.mkdir(parents=True, exist_ok=True)
@@ -55,6 +77,8 @@ def receive(
             print(json.dumps(_reception_json(path, result, paths), ensure_ascii=False))
         else:
             _print_reception(path, result, paths)
+    if unread:
+        raise typer.Exit(1)
 
 
 def _reception_json(path: Path, result: Reception, paths: list[Path]) -> dict[str, Any]:
@@ -78,7 +102,7 @@ def _reception_json(path: Path, result: Reception, paths: list[Path]) -> dict[st
 _DISPOSITION_TEXT = {
     "accepted": "godtatt", "rejected": "avvist", "held": "holdt tilbake til originalen kommer",
     "duplicate": "duplikat (samme kvittering sendes på nytt)", "unanswerable": "kan ikke besvares",
-    "receipt": "kvittering mottatt",
+    "receipt": "kvittering mottatt", "failed": "feilet i behandlingen (lagret urørt, se journalen)",
 }
 
 
@@ -148,7 +172,7 @@ def _summary(m: StoredMessage) -> dict[str, Any]:
         "standard": m.standard, "sender_her_id": m.sender_her_id, "recipient_her_id": m.recipient_her_id,
         "receiver_her_ids": list(m.receiver_her_ids), "state": m.state.value, "error_codes": list(m.error_codes),
         "conversation_ref": m.conversation_ref, "parent_ref": m.parent_ref, "linked_to": m.linked_to_msg_id,
-        "is_apprec": m.is_apprec, "original_msg_id": m.original_msg_id,
+        "is_apprec": m.is_apprec, "original_msg_id": m.original_msg_id, "receipt_conflict": m.receipt_conflict,
         "patient": mask_person_id(m.patient_ref) if m.patient_ref else None,
         "created_at": m.created_at.isoformat(), "updated_at": m.updated_at.isoformat(),
     }

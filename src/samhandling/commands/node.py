@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -16,9 +17,11 @@ from samhandling import eventlog
 from samhandling.bootstrap import ConfigurationError, Node, bootstrap
 from samhandling.commands.common import UserError, out, settings
 from samhandling.services.metrics import serve_metrics
-from samhandling.services.node import NodeParts, run_forever, run_once
+from samhandling.services.node import NodeParts, release_dead_claims, run_forever, run_once
 from samhandling.services.outbox import deliver_due
 from samhandling.services.transport_health import MonitoredTransport
+
+log = logging.getLogger("samhandling.node")
 
 node_app = typer.Typer(help="Noden: sender utboksen, henter meldinger og kvitterer.", no_args_is_help=True)
 outbox_app = typer.Typer(help="Utboksen: meldinger som venter på transporten.", no_args_is_help=True)
@@ -38,8 +41,8 @@ def _parts(node: Node) -> NodeParts:
     except ConfigurationError as exc:
         raise UserError(str(exc)) from None
     return NodeParts(new_uow=node.uow, transport=transport, receive_options=node.receive_options,
-                     worker=f"{socket.gethostname()}:{os.getpid()}", steps=steps,
-                     lease=timedelta(seconds=node.settings.outbox_lease_seconds))
+                     worker=f"{socket.gethostname()}:{os.getpid()}", steps=list(steps.values()),
+                     step_names=list(steps), lease=timedelta(seconds=node.settings.outbox_lease_seconds))
 
 
 @node_app.command("run")
@@ -54,6 +57,7 @@ def run(
     eventlog.configure()
     node = bootstrap(settings())
     parts = _parts(node)
+    release_dead_claims(node.uow, socket.gethostname())  # what a killed node had claimed goes now, not in 5 min
     if once:
         result = run_once(parts)
         out.print(f"Sendt: {len(result.outbox.sent)}, feilet: {len(result.outbox.failed)}, "
@@ -71,6 +75,7 @@ def run(
     signal.signal(signal.SIGTERM, finish)
     signal.signal(signal.SIGINT, finish)
     signal.signal(signal.SIGUSR1, poll_now)
+    log.info("node running", extra={"worker": parts.worker, "pid": os.getpid()})  # signals are handled from here
     metrics = None
     if node.settings.metrics_port is not None:  # Prometheus /metrics, read from the store on each scrape
         try:

@@ -59,6 +59,10 @@ class MessageState(StrEnum):
     """A change or cancellation that arrived before the message it refers to; held until the original comes."""
     UNANSWERABLE = "unanswerable"
     """The sender cannot be identified, so no AppRec can be sent; a person must follow it up."""
+    FAILED = "failed"
+    """The node could not process the message (a fault of ours, not of the message): it is kept exactly as it
+    came, with the reason in its journal, taken off the transport so that it does not block what comes after
+    it, and reported by the monitoring; a person follows it up."""
 
     @property
     def direction(self) -> Direction:
@@ -86,6 +90,7 @@ _LABELS: dict[MessageState, str] = {
     MessageState.REJECTED: "Avvist",
     MessageState.HELD: "Holdt tilbake",
     MessageState.UNANSWERABLE: "Kan ikke besvares",
+    MessageState.FAILED: "Feilet i behandlingen",
 }
 
 OUTGOING_STATES = frozenset(
@@ -115,18 +120,41 @@ TRANSITIONS: Mapping[MessageState, frozenset[MessageState]] = {
     _S.RECEIPT_MISSING: frozenset({_S.RECEIPT_OK, _S.RECEIPT_REJECTED, _S.QUEUED}),
     _S.RECEIPT_OK: frozenset(),
     _S.RECEIPT_REJECTED: frozenset(),
-    _S.RECEIVED: frozenset({_S.ACCEPTED, _S.REJECTED, _S.HELD, _S.UNANSWERABLE}),
+    _S.RECEIVED: frozenset({_S.ACCEPTED, _S.REJECTED, _S.HELD, _S.UNANSWERABLE, _S.FAILED}),
     _S.HELD: frozenset({_S.ACCEPTED, _S.REJECTED}),
     _S.ACCEPTED: frozenset(),
     _S.REJECTED: frozenset(),
     _S.UNANSWERABLE: frozenset(),
+    _S.FAILED: frozenset(),
 }
 del _S
+
+
+RECEIPT_STATES = frozenset({MessageState.RECEIPT_OK, MessageState.RECEIPT_REJECTED})
+"""The final states an AppRec gives a sent message."""
 
 
 def can_move(from_state: MessageState, to_state: MessageState) -> bool:
     """Whether a message in ``from_state`` may move to ``to_state``."""
     return to_state in TRANSITIONS[from_state]
+
+
+def receipt_move(current: MessageState, learned: MessageState) -> bool | None:
+    """What an AppRec's outcome (``learned``: receipt OK or rejected) means for a sent message in ``current``.
+
+    The node can learn one receipt twice: from the transport's status and from the AppRec message, in either
+    order, and again after a crash. True: move the message. False: it is there already; nothing changes.
+    None: the message already has the *other* receipt, a conflict a person must look at. A sent AppRec is final
+    and is never followed by another with the same or another status (HITS 1168 §5.1), so two different answers
+    mean that something is wrong at one of the sides; the first one stands, the second is recorded.
+    """
+    if learned not in RECEIPT_STATES:
+        raise ValueError(f"{learned} is not a receipt state")
+    if current is learned:
+        return False
+    if current in RECEIPT_STATES:
+        return None
+    return can_move(current, learned)
 
 
 class InvalidTransitionError(ValueError):
@@ -189,6 +217,9 @@ class StoredMessage:
     transport_ref: str | None = None
     """The transport's own id for the message (e.g. NHN's message id): from the transport for an incoming
     message, from the send for an outgoing one. The transport needs it to mark read, answer and ask status."""
+    receipt_conflict: str | None = None
+    """For a sent message: a second, different receipt learned after the first (see :func:`receipt_move`),
+    in Norwegian; the first receipt stands and a person looks at both."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "direction", Direction(self.direction))

@@ -79,6 +79,8 @@ class AlertCause(StrEnum):
     UNANSWERABLE = "unanswerable"
     PARTNER_QUIET = "partner_quiet"
     LINE_TEST_FAILED = "line_test_failed"
+    INBOUND_FAILED = "inbound_failed"
+    RECEIPT_CONFLICT = "receipt_conflict"
 
     @property
     def label(self) -> str:
@@ -187,6 +189,23 @@ _CAUSES: dict[AlertCause, tuple[str, Severity, str]] = {
         Severity.ALERT,
         "Testmeldingen kom ikke fram eller ble ikke kvittert. Kontakt partens kontaktpunkt for feilsøking "
         "(kontaktlisten), rett feilen og kjør testen på nytt før vanlige meldinger sendes igjen.",
+    ),
+    AlertCause.INBOUND_FAILED: (
+        "Mottatt melding kunne ikke behandles",
+        Severity.ALERT,
+        "Noden feilet på en mottatt melding og har lagret den urørt, uten å sende applikasjonskvittering. "
+        "Meldingene etter den er behandlet som vanlig. Les feilen i meldingens journal (samhandling messages "
+        "show), meld feilen til den som drifter samhandling, og avtal med avsenderen (kontaktpunktet for "
+        "feilsøking) at meldingen sendes på nytt når feilen er rettet; avsenderen regner den ellers som avvist "
+        "etter 96 timer.",
+    ),
+    AlertCause.RECEIPT_CONFLICT: (
+        "Motstridende applikasjonskvitteringer",
+        Severity.ALERT,
+        "Vi har fått to ulike svar på samme melding (for eksempel positiv kvittering i transportens status og "
+        "negativ kvittering som melding). Den første kvitteringen gjelder (en sendt kvittering er endelig, "
+        "HITS 1168). Kontakt partens kontaktpunkt for feilsøking og finn ut hvilken som er riktig; send "
+        "meldingen på nytt om mottakeren ikke har behandlet den.",
     ),
 }
 
@@ -365,11 +384,23 @@ def _receipt_problem(
                 message.updated_at,
                 f"fra {_sender(message)}, mottatt {_when(message.created_at, tz)}{_codes(message, texts)}",
             )
+        if state is MessageState.FAILED:
+            return (
+                AlertCause.INBOUND_FAILED,
+                message.updated_at,
+                f"fra {_sender(message)}, mottatt {_when(message.created_at, tz)}",
+            )
         return None
     if state in WAITING_FOR_RECEIPT and (state is MessageState.QUEUED or not message.is_apprec):
         return _waiting_problem(message, now, calendar, deadlines)
     if message.is_apprec:
         return None
+    if message.receipt_conflict is not None and state in (MessageState.RECEIPT_OK, MessageState.RECEIPT_REJECTED):
+        return (
+            AlertCause.RECEIPT_CONFLICT,
+            message.updated_at,
+            f"har «{state.label}»{_codes(message, texts)}, men fikk også et annet svar",
+        )
     if state is MessageState.RECEIPT_REJECTED:
         return (
             AlertCause.NEGATIVE_RECEIPT,

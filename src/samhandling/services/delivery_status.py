@@ -3,17 +3,32 @@
 NHN's EDI 2.0 API keeps, per message and receiver, the transport delivery state (Unconfirmed, Acknowledged,
 Rejected) and the AppRec status once the receiver has answered. The node asks for it for messages still
 waiting and moves them: Acknowledged → delivered; AppRec OK (or OK with errors in a part) → receipt OK; AppRec
-rejected, or rejected by the transport itself → receipt rejected. An AppRec that also arrives as a message
-finds the message already moved and changes nothing.
+rejected, or rejected by the transport itself → receipt rejected.
+
+The node learns a receipt twice, from this status and from the AppRec arriving as a message, in either order
+(and again after a crash): the same receipt again changes nothing, a *different* one is kept as a conflict on
+the message (the first one stands, HITS 1168 §5.1) and the monitoring reports it. Nothing here raises into the
+node loop for one message: a failing question about one message is logged and asked again later.
+
+Each waiting message is asked about at a growing interval (:class:`StatusSchedule`), only while it waits, and
+at most ``limit`` per pass, so that the node does not ask the server about every message at every poll.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from samhandling.domain.messages import Direction, MessageState, StoredMessage, utc_now
-from samhandling.store.repositories import MessageQuery
+from samhandling.domain.messages import (
+    MessageState,
+    StoredMessage,
+    as_utc,
+    receipt_move,
+    utc_now,
+)
+from samhandling.services.receive import conflict_text
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import DeliveryState, ReceiverStatus, Transport, TransportError
 
@@ -23,47 +38,85 @@ WAITING = frozenset({MessageState.SENT, MessageState.DELIVERED, MessageState.REC
 TRANSPORT_REJECTION = "X99"  # 8221 "Annen feil": the transport refused the message; its own text says why
 
 
-def update_delivery_status(new_uow: Callable[[], UnitOfWork], transport: Transport, *, limit: int = 200) -> int:
-    """Ask the transport about waiting messages and move those it knows more of; returns how many moved."""
+@dataclass(frozen=True)
+class StatusSchedule:
+    """When to ask about a sent message again: ``first`` after the first question, doubling up to ``longest``.
+
+    A message is asked about right after it was sent (its status is due at once), then after 15 s, 30 s, 1 min
+    and so on up to every 30 minutes while it waits; the AppRec arriving as a message moves it meanwhile.
+    """
+
+    first: timedelta = timedelta(seconds=15)
+    longest: timedelta = timedelta(minutes=30)
+
+    def next_at(self, checks: int, now: datetime) -> datetime:
+        """When to ask again after the ``checks``-th question (1 for the first)."""
+        wait: timedelta = self.first * (2 ** max(0, min(checks - 1, 20)))
+        return now + min(wait, self.longest)
+
+
+def update_delivery_status(new_uow: Callable[[], UnitOfWork], transport: Transport, *, limit: int = 20,
+                           schedule: StatusSchedule | None = None, now: datetime | None = None) -> int:
+    """Ask the transport about the waiting messages that are due, and move those it knows more of; returns how
+    many moved."""
+    plan = schedule or StatusSchedule()
+    at = as_utc("now", now or utc_now())
     with new_uow() as uow:
-        waiting = [m for m in uow.messages.list(MessageQuery(direction=Direction.OUTGOING, states=WAITING,
-                                                             is_apprec=False, limit=limit, oldest_first=True))
-                   if m.transport_ref]
+        due = uow.messages.status_due(WAITING, now=at, limit=limit)
     moved = 0
-    for message in waiting:
+    for message in due:
+        assert message.id is not None
         try:
             statuses = transport.status(message.transport_ref or "")
         except TransportError as exc:
             log.warning("status failed", extra={"message_id": message.id, "error": str(exc)})
-            continue
-        mine = next((s for s in statuses if s.recipient_her_id == message.recipient_her_id), None)
-        if mine is not None and _apply(new_uow, message, mine):
-            moved += 1
+            statuses = None
+        mine = next((s for s in statuses or () if s.recipient_her_id == message.recipient_her_id), None)
+        with new_uow() as uow:
+            current = uow.messages.get(message.id)
+            if current is None:
+                continue
+            if mine is not None and _apply(uow, current, mine, at):
+                moved += 1
+            checks = uow.messages.status_checks(message.id)
+            uow.messages.status_asked(message.id, next_at=plan.next_at(checks + 1, at))
+            uow.commit()
     return moved
 
 
-def _apply(new_uow: Callable[[], UnitOfWork], message: StoredMessage, status: ReceiverStatus) -> bool:
-    assert message.id is not None
-    target: MessageState | None = None
-    codes: list[str] | None = None
-    detail = ""
+def _learned(status: ReceiverStatus, current: MessageState) -> tuple[MessageState, list[str], str] | None:
+    """What the status says: the state, its error codes and the journal's words; None when it says nothing new."""
     if status.apprec_status in ("1", "3"):
-        target, codes = MessageState.RECEIPT_OK, list(status.apprec_errors)
-        detail = "Positiv applikasjonskvittering (status fra transporten)."
-    elif status.apprec_status == "2":
-        target, codes = MessageState.RECEIPT_REJECTED, list(status.apprec_errors)
-        detail = "Negativ applikasjonskvittering (status fra transporten): " + ", ".join(status.apprec_errors)
-    elif status.delivery is DeliveryState.REJECTED:
-        target, codes = MessageState.RECEIPT_REJECTED, [TRANSPORT_REJECTION]
-        detail = "Transporten avviste meldingen."
-    elif status.delivery is DeliveryState.ACKNOWLEDGED and message.state is MessageState.SENT:
-        target, detail = MessageState.DELIVERED, "Levert til mottakerens postkasse."
-    if target is None or target is message.state:
+        return (MessageState.RECEIPT_OK, list(status.apprec_errors),
+                "Positiv applikasjonskvittering (status fra transporten).")
+    if status.apprec_status == "2":
+        return (MessageState.RECEIPT_REJECTED, list(status.apprec_errors),
+                "Negativ applikasjonskvittering (status fra transporten): " + ", ".join(status.apprec_errors))
+    if status.delivery is DeliveryState.REJECTED:
+        return MessageState.RECEIPT_REJECTED, [TRANSPORT_REJECTION], "Transporten avviste meldingen."
+    if status.delivery is DeliveryState.ACKNOWLEDGED and current is MessageState.SENT:
+        return MessageState.DELIVERED, [], "Levert til mottakerens postkasse."
+    return None
+
+
+def _apply(uow: UnitOfWork, message: StoredMessage, status: ReceiverStatus, at: datetime) -> bool:
+    """Move ``message`` as ``status`` says, in ``uow``; True when it moved."""
+    assert message.id is not None
+    learned = _learned(status, message.state)
+    if learned is None:
         return False
-    with new_uow() as uow:
-        current = uow.messages.get(message.id)
-        if current is None or current.state not in WAITING:
-            return False  # an AppRec message moved it meanwhile
-        uow.messages.update_state(message.id, target, detail=detail, error_codes=codes, at=utc_now())
-        uow.commit()
+    target, codes, detail = learned
+    if target is MessageState.DELIVERED:
+        uow.messages.update_state(message.id, target, detail=detail, at=at)
+        return True
+    move = receipt_move(message.state, target)
+    if move is None:  # it has the other receipt already (from the AppRec message): the first one stands
+        if message.receipt_conflict is None:
+            uow.messages.record_receipt_conflict(
+                message.id, conflict_text(message, target, codes, "transportens status"), at=at)
+        return False
+    if not move:
+        return False
+    uow.messages.update_state(message.id, target, detail=detail, error_codes=codes, at=at)
     return True
+

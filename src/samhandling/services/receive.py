@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from samhandling.domain.messages import Direction, MessageState, StoredMessage, utc_now
-from samhandling.domain.parties import Parties
+from samhandling.domain.messages import Direction, MessageState, StoredMessage, receipt_move, utc_now
+from samhandling.domain.parties import Parties, PartyKind
 from samhandling.standards import apprec as ar
 from samhandling.standards.message import to_bytes
-from samhandling.standards.msghead import MsgHead, Organisation
+from samhandling.standards.msghead import HealthcareProfessional, MsgHead, Organisation, her_ident, party
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.plo import POMeldingsanvendelse, forsendelsesstatus
 from samhandling.standards.plo.v20 import Pasientlogistikk as Pasientlogistikk20
@@ -45,6 +45,7 @@ from samhandling.standards.validation import (
 )
 from samhandling.store.repositories import MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
+from samhandling.transport.base import Inbound
 
 SIGNATURE_FAULTS = ("S01", "S02", "S03")
 """Codes a transport reports for a signature or certificate fault (8221: feil på signatur, ugyldig og
@@ -66,6 +67,7 @@ class Disposition(StrEnum):
     DUPLICATE = "duplicate"
     UNANSWERABLE = "unanswerable"
     RECEIPT = "receipt"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -124,11 +126,14 @@ def receive_message(
     *,
     transport_faults: Sequence[str] = (),
     transport_ref: str | None = None,
+    origin: Inbound | None = None,
     now: datetime | None = None,
 ) -> Reception:
     """Run the receive pipeline on one message and commit what it produced.
 
-    ``transport_ref`` is the transport's id of the message, kept so that the AppRec can answer by it.
+    ``transport_ref`` is the transport's id of the message, kept so that the AppRec can answer by it;
+    ``origin`` what the transport knows of it besides (its sender and MsgId, for a message whose header cannot
+    be read).
     """
     at = now or utc_now()
     report = validate_message(data, schemas=options.schemas, max_bytes=options.max_bytes)
@@ -136,9 +141,63 @@ def receive_message(
         if isinstance(report.document, ar.AppRec):
             result = _receive_apprec(data, report.document, report, uow, at, transport_ref)
         else:
-            result = _receive_business_message(data, report, uow, options, transport_faults, at, transport_ref)
+            result = _receive_business_message(data, report, uow, options, transport_faults, at, transport_ref,
+                                                origin)
         uow.commit()
     return result
+
+
+def receive_inbound(inbound: Inbound, uow: UnitOfWork, options: ReceiveOptions, *, now: datetime | None = None
+                    ) -> Reception:
+    """:func:`receive_message` for what a transport delivered."""
+    return receive_message(inbound.payload, uow, options, transport_faults=inbound.faults,
+                           transport_ref=inbound.reference, origin=inbound, now=now)
+
+
+def store_unprocessable(data: bytes, uow: UnitOfWork, reason: str, *, origin: Inbound | None = None,
+                        now: datetime | None = None) -> Reception:
+    """Keep a message the pipeline failed on (a fault of ours, not of the message), exactly as it came.
+
+    It is stored as :attr:`MessageState.FAILED` with ``reason`` (one line, without patient data) in its journal,
+    under the key fields that can still be read (from its header, else from the transport), so that the node can
+    take it off the transport, go on with what comes after it, and the monitoring can tell a person. No AppRec
+    is made: whether the message is fine is exactly what the node could not find out.
+    """
+    at = now or utc_now()
+    head = _lenient_head(data)
+    transport_ref = origin.reference if origin is not None else None
+    with uow:
+        stored = uow.messages.add(StoredMessage(
+            direction=Direction.INCOMING,
+            msg_id=(head.msg_id if head is not None else (origin.msg_id if origin is not None else None)) or "",
+            msg_type=(head.msg_type if head is not None else "") or "",
+            standard="",
+            sender_her_id=(head.msg_info.sender.organisation.addressee_her_id() if head is not None
+                           else (origin.sender_her_id if origin is not None else None)),
+            receiver_her_ids=_receiver_her_ids(head) if head is not None else (),
+            recipient_her_id=origin.recipient_her_id if origin is not None else (
+                head.msg_info.receiver.organisation.addressee_her_id() if head is not None else None),
+            patient_ref=_patient_ref(head) if head is not None else None,
+            state=MessageState.RECEIVED,
+            raw=data,
+            created_at=at,
+            updated_at=at,
+            transport_ref=transport_ref,
+        ), detail="Mottatt.")
+        assert stored.id is not None
+        uow.messages.update_state(stored.id, MessageState.FAILED, at=at,
+                                  detail=f"Kunne ikke behandles: {reason}")
+        uow.commit()
+    return Reception(msg_id=stored.msg_id or None, msg_type=stored.msg_type or None, disposition=Disposition.FAILED,
+                     stored_ids=[stored.id], reason=reason)
+
+
+def _lenient_head(data: bytes) -> MsgHead | None:
+    """The header as far as it reads, for a message the pipeline failed on; None when not even that works."""
+    try:
+        return validate_message(data, schemas=None, max_bytes=len(data) + 1).head
+    except Exception:  # the pipeline already failed on this message; its header is a bonus
+        return None
 
 
 # --- business messages ----------------------------------------------------------------------------------
@@ -151,10 +210,14 @@ def _receive_business_message(
     transport_faults: Sequence[str],
     at: datetime,
     transport_ref: str | None,
+    origin: Inbound | None = None,
 ) -> Reception:
     head = report.head
     codes = [*report.codes, *(f for f in transport_faults if f not in report.codes)]
     if head is None:
+        if _answerable_by_transport(origin, uow.parties.all()):
+            assert origin is not None
+            return _answer_unreadable(data, report, codes, origin, uow, at)
         return _unanswerable(data, uow, report, codes, at, transport_ref,
                              "Meldingen kan ikke tolkes, så avsender er ukjent.")
     sender = head.msg_info.sender.organisation.addressee_her_id()
@@ -316,30 +379,36 @@ def _make_apprec(head: MsgHead, report: ValidationReport, recipient: _Recipient,
     receipt = ar.build_apprec(head, version=version, status=status, errors=errors,
                               recipient_her_id=recipient.her_id, gen_date=at.astimezone().replace(tzinfo=None,
                                                                                                     microsecond=0))
-    raw = to_bytes(ar.write_apprec(receipt))
     sender = head.msg_info.sender.organisation.addressee_her_id() or ""
+    _store_apprec(receipt, version, head.msg_id, recipient.her_id, sender, tuple(e.code.value for e in errors),
+                  status, uow, result, at)
+
+
+def _store_apprec(receipt: ar.AppRec, version: str, original_msg_id: str, from_her_id: str, to_her_id: str,
+                  codes: tuple[str, ...], status: str, uow: UnitOfWork, result: Reception, at: datetime) -> None:
+    """Store the AppRec ``from_her_id`` sends ``to_her_id`` and put it in the outbox."""
+    raw = to_bytes(ar.write_apprec(receipt))
     stored = uow.messages.add(StoredMessage(
         direction=Direction.OUTGOING,
         msg_id=receipt.id,
         msg_type="APPREC",
         standard=f"AppRec {version}",
-        sender_her_id=recipient.her_id,
-        receiver_her_ids=(sender,),
-        recipient_her_id=sender,
+        sender_her_id=from_her_id,
+        receiver_her_ids=(to_her_id,),
+        recipient_her_id=to_her_id,
         state=MessageState.QUEUED,
         raw=raw,
         created_at=at,
         updated_at=at,
         is_apprec=True,
-        original_msg_id=head.msg_id,
-        error_codes=tuple(e.code.value for e in errors),
+        original_msg_id=original_msg_id,
+        error_codes=codes,
     ), detail="Applikasjonskvittering laget.")
     assert stored.id is not None
     uow.outbox.enqueue(stored.id, at=at)
     result.apprecs.append(ProducedAppRec(
-        to_her_id=sender, from_her_id=recipient.her_id, role=_role_of(receipt), status=status,
-        errors=tuple(e.code.value for e in errors), version=version, msg_id=stored.msg_id, raw=raw,
-        stored_id=stored.id,
+        to_her_id=to_her_id, from_her_id=from_her_id, role=_role_of(receipt), status=status, errors=codes,
+        version=version, msg_id=stored.msg_id, raw=raw, stored_id=stored.id,
     ))
 
 
@@ -411,6 +480,65 @@ def _unanswerable(data: bytes, uow: UnitOfWork, report: ValidationReport, codes:
                      disposition=Disposition.UNANSWERABLE, errors=codes, stored_ids=[stored.id], reason=reason)
 
 
+def _answerable_by_transport(origin: Inbound | None, parties: Parties) -> bool:
+    """Whether the transport tells enough to answer a message whose header cannot be read: who sent it, its
+    MsgId, and a recipient this node serves."""
+    return (origin is not None and bool(origin.sender_her_id) and bool(origin.msg_id)
+            and parties.is_served_locally(origin.recipient_her_id))
+
+
+def _answer_unreadable(data: bytes, report: ValidationReport, codes: list[str], origin: Inbound, uow: UnitOfWork,
+                       at: datetime) -> Reception:
+    """A message whose MsgHead cannot be read, from a sender the transport names: stored as rejected and
+    answered with a negative AppRec (T01, T99 or T10) built from what the transport knows (HIS 80415:2012
+    §3.3.4)."""
+    sender, msg_id = origin.sender_her_id or "", origin.msg_id or ""
+    parties = uow.parties.all()
+    stored = uow.messages.add(StoredMessage(
+        direction=Direction.INCOMING, msg_id=msg_id, msg_type=report.msg_type or "",
+        standard=report.standard.label if report.standard is not None else "",
+        sender_her_id=sender, receiver_her_ids=(origin.recipient_her_id,), recipient_her_id=origin.recipient_her_id,
+        state=MessageState.RECEIVED, raw=data, created_at=at, updated_at=at, transport_ref=origin.reference,
+    ), detail="Mottatt; hodemeldingen kan ikke leses, avsender og MsgId er transportens.")
+    assert stored.id is not None
+    rejecting = [f for f in report.findings if f.code in ar.ERROR_CODES] or [
+        Finding("T01", "/", "Meldingen kan ikke leses.")]
+    found_codes = list(dict.fromkeys([*(f.code for f in rejecting), *codes]))
+    uow.messages.update_state(stored.id, MessageState.REJECTED, error_codes=found_codes, at=at,
+                              detail="Avvist: " + ", ".join(found_codes))
+    errors = [ar.AppRecError(ar.ERROR_CODES[f.code], f"{f.path}: {f.text}") for f in _one_per_code(rejecting)]
+    receipt = ar.build_apprec_for_unreadable(
+        version=UNKNOWN_STANDARD_APPREC_VERSION, errors=errors,
+        answering=_organisation(parties, origin.recipient_her_id), original_sender=_organisation(parties, sender),
+        original_msg_id=msg_id, original_issued=(origin.issued_at or at).astimezone().replace(tzinfo=None,
+                                                                                               microsecond=0),
+        gen_date=at.astimezone().replace(tzinfo=None, microsecond=0))
+    result = Reception(msg_id=msg_id, msg_type=report.msg_type, disposition=Disposition.REJECTED,
+                       errors=found_codes, stored_ids=[stored.id])
+    _store_apprec(receipt, UNKNOWN_STANDARD_APPREC_VERSION, msg_id, origin.recipient_her_id, sender,
+                  tuple(e.code.value for e in errors), ar.STATUS_REJECTED.value, uow, result, at)
+    return result
+
+
+def _organisation(parties: Parties, her_id: str) -> Organisation:
+    """``her_id`` as MsgHead would address it: the organisation, with the service or person under it, named as the
+    register names them (an unknown party by its HER-id alone)."""
+    chain = parties.path(her_id)
+    if not chain:
+        return party(f"HER-id {her_id}", her_id)
+    person = None
+    if chain[-1].kind is PartyKind.PERSON and len(chain) > 1:
+        leaf = chain.pop()
+        person = HealthcareProfessional(family_name=leaf.name, ident=[her_ident(leaf.her_id)])
+    nested: Organisation | None = None
+    for level in reversed(chain):
+        nested = party(level.name, level.her_id, service=nested)
+        if person is not None:
+            nested.healthcare_professional, person = person, None
+    assert nested is not None
+    return nested
+
+
 def _patient_known(uow: UnitOfWork, her_id: str, patient_id: str) -> bool | None:
     """Whether the recipient's patient directory knows the patient: the nearest level that keeps a directory
     answers (a ward without one is covered by its organisation's); None when no level keeps one."""
@@ -468,13 +596,33 @@ def _receive_apprec(data: bytes, receipt: ar.AppRec, report: ValidationReport, u
                                   error_codes=list(receipt.error_codes))
         return result
     state = MessageState.RECEIPT_REJECTED if receipt.rejected else MessageState.RECEIPT_OK
+    detail = ("Negativ applikasjonskvittering: " + ", ".join(receipt.error_codes) if receipt.rejected
+              else "Positiv applikasjonskvittering.")
+    conflicts = 0
     for target in targets:
         assert target.id is not None
-        detail = ("Negativ applikasjonskvittering: " + ", ".join(receipt.error_codes) if receipt.rejected
-                  else "Positiv applikasjonskvittering.")
-        uow.messages.update_state(target.id, state, detail=detail, error_codes=list(receipt.error_codes), at=at)
-    uow.messages.update_state(stored.id, MessageState.ACCEPTED, detail="Knyttet til sendt melding.", at=at)
+        move = receipt_move(target.state, state)
+        if move:
+            uow.messages.update_state(target.id, state, detail=detail, error_codes=list(receipt.error_codes), at=at)
+        elif move is None:  # the message has the other receipt already: the first one stands (HITS 1168 §5.1)
+            conflicts += 1
+            uow.messages.record_receipt_conflict(target.id, conflict_text(target, state, receipt.error_codes,
+                                                                          "applikasjonskvitteringen"), at=at)
+        # move is False: the transport's status told us this receipt already; nothing changes
+    link = "Knyttet til sendt melding." if not conflicts else (
+        "Knyttet til sendt melding, men motstrider kvitteringen den alt har; den første kvitteringen gjelder.")
+    uow.messages.update_state(stored.id, MessageState.ACCEPTED, detail=link, at=at)
     if all(uow.monitor.is_line_test(t.id or 0) for t in targets):  # our own line test: not for the EPJ
         uow.handover.mark(stored.id, at=at)
     result.reason = f"Kvittering på {len(targets)} sendt(e) melding(er)."
+    if conflicts:
+        result.reason += f" {conflicts} av dem hadde alt en annen kvittering (konflikt)."
     return result
+
+
+def conflict_text(message: StoredMessage, learned: MessageState, codes: Sequence[str], source: str) -> str:
+    """The journal's words for a receipt that contradicts the one ``message`` has."""
+    said = f"«{learned.label}»" + (f" ({', '.join(codes)})" if codes else "")
+    has = f"«{message.state.label}»" + (f" ({', '.join(message.error_codes)})" if message.error_codes else "")
+    return (f"Motstridende kvittering: {source} sier {said}, men meldingen har alt {has}. Den første "
+            "kvitteringen gjelder; finn ut med mottakeren hvilken som er riktig.")

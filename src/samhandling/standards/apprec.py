@@ -510,6 +510,44 @@ def build_apprec(
     )
 
 
+UNKNOWN_MSG_TYPE = CS(dn="Ukjent (meldingen kunne ikke leses)")
+"""OriginalMsgId/MsgType of an AppRec for a message whose MsgHead could not be read (V is optional in CS)."""
+
+
+def build_apprec_for_unreadable(
+    *,
+    version: str,
+    errors: Sequence[AppRecError],
+    answering: msghead.Organisation,
+    original_sender: msghead.Organisation,
+    original_msg_id: str,
+    original_issued: datetime,
+    msg_id: str | None = None,
+    gen_date: datetime | None = None,
+) -> AppRec:
+    """A negative AppRec (status 2, Avvist) for a received message whose MsgHead cannot be read.
+
+    HIS 80415:2012 §3.3.4: a message that is not well-formed XML (T01), too large (T99) or of a format the
+    receiver does not support (T10) may be answered with a negative AppRec when the sender can be known. Without
+    a readable MsgHead, what the AppRec mirrors (HITS 1168 §6.1) comes from the transport instead: the sender,
+    the MsgId and the time the message was issued; the message's type is unknown and given by name only.
+    """
+    standard = _BY_VERSION.get(version)
+    if standard is None:
+        raise ValueError(f"ukjent AppRec-versjon {version!r}; samhandling skriver 1.0 og 1.1")
+    model: type[AppRec] = standard.model
+    status_code = _checked_status(STATUS_REJECTED.value, errors)
+    return model(
+        gen_date=gen_date or datetime.now().replace(microsecond=0),
+        id=msg_id or str(uuid.uuid4()),
+        sender=HcpPointer(role=model.primary_role.cs(), hcp=_hcp(answering)),
+        receiver=HcpPointer(role=model.receiver_role.cs(), hcp=_hcp(original_sender)),
+        status=status_code.cs(),
+        error=[e.cv() for e in errors],
+        original_msg_id=OriginalMsgId(msg_type=UNKNOWN_MSG_TYPE, issue_date=original_issued, id=original_msg_id),
+    )
+
+
 def _checked_status(status: str, errors: Sequence[AppRecError]) -> Code:
     code = STATUS_CODES.get(status)
     if code is None:

@@ -20,6 +20,7 @@ from samhandling.domain.messages import (
     JournalEntry,
     MessageState,
     StoredMessage,
+    as_utc,
     can_move,
     redact_person_ids,
     utc_now,
@@ -31,6 +32,7 @@ from samhandling.store.register_repositories import FakeRegisters, RegisterData
 from samhandling.store.repositories import (
     DEFAULT_LEASE,
     HANDED_OVER_STATES,
+    MAX_ERROR_TEXT,
     Backoff,
     DuplicateMessageError,
     DuplicatePartyError,
@@ -55,6 +57,7 @@ class FakeStore:
     outbox: dict[int, OutboxItem] = field(default_factory=dict)
     patients: dict[tuple[str, str], PatientEntry] = field(default_factory=dict)
     handovers: dict[int, datetime] = field(default_factory=dict)
+    status_checks: dict[int, tuple[int, datetime]] = field(default_factory=dict)
     last_ids: dict[str, int] = field(default_factory=dict)
     registers: RegisterData = field(default_factory=RegisterData)
     monitor: MonitorData = field(default_factory=MonitorData)
@@ -158,6 +161,39 @@ class FakeMessageRepository:
 
     def journal(self, message_id: int) -> builtins.list[JournalEntry]:
         return [e for e in self._store.journal if e.message_id == message_id]
+
+    def note(self, message_id: int, detail: str, *, at: datetime | None = None) -> None:
+        current = self.get(message_id)
+        if current is None:
+            raise UnknownMessageError(message_id)
+        self._write_journal(JournalEntry(message_id=message_id, at=at or utc_now(), state=current.state,
+                                         detail=detail))
+
+    def record_receipt_conflict(self, message_id: int, detail: str, *, at: datetime | None = None) -> StoredMessage:
+        self.note(message_id, detail, at=at)
+        current = self._store.messages[message_id]
+        self._store.messages[message_id] = changed = replace(
+            current, receipt_conflict=redact_person_ids(detail)[:MAX_ERROR_TEXT])
+        return changed
+
+    def status_due(self, states: frozenset[MessageState], *, now: datetime, limit: int
+                   ) -> builtins.list[StoredMessage]:
+        at = as_utc("now", now)
+        checks = self._store.status_checks
+        due = [m for m in self._sorted()
+               if m.direction is Direction.OUTGOING and not m.is_apprec and m.state in states
+               and m.transport_ref is not None and (m.id not in checks or checks[m.id][1] <= at)]
+        due.sort(key=lambda m: (checks[m.id][1] if m.id in checks else m.created_at, m.id or 0))
+        return due[:limit]
+
+    def status_asked(self, message_id: int, *, next_at: datetime) -> int:
+        checks = self.status_checks(message_id) + 1
+        self._store.status_checks[message_id] = (checks, as_utc("next_at", next_at))
+        return checks
+
+    def status_checks(self, message_id: int) -> int:
+        found = self._store.status_checks.get(message_id)
+        return found[0] if found else 0
 
     def find_apprec_targets(
         self, original_msg_id: str, *, apprec_sender_her_id: str | None = None
@@ -287,6 +323,18 @@ class FakeOutboxRepository:
         ]
         self._store.outbox.update({i.id: i for i in claimed})
         return claimed
+
+    def claimants(self, *, now: datetime | None = None) -> builtins.list[str]:
+        when = now or utc_now()
+        return sorted({i.claimed_by for i in self._store.outbox.values()
+                       if not i.done and i.claimed_by is not None and i.lease_until is not None
+                       and i.lease_until > when})
+
+    def release_claims(self, worker: str) -> int:
+        held = [i for i in self._store.outbox.values() if not i.done and i.claimed_by == worker]
+        for item in held:
+            self._store.outbox[item.id] = replace(item, claimed_by=None, claim_token=None, lease_until=None)
+        return len(held)
 
     def mark_done(self, item: OutboxItem, *, at: datetime | None = None) -> OutboxItem:
         current = self._held(item)

@@ -50,10 +50,12 @@ KEEP_QUEUE_SAMPLES = timedelta(days=1)
 """Queue samples are kept this long."""
 
 FINAL_PROBLEM_STATES = frozenset(
-    {MessageState.RECEIPT_REJECTED, MessageState.RECEIPT_OK, MessageState.REJECTED, MessageState.UNANSWERABLE}
+    {MessageState.RECEIPT_REJECTED, MessageState.RECEIPT_OK, MessageState.REJECTED, MessageState.UNANSWERABLE,
+     MessageState.FAILED}
 )
 """States in which a message can give a finding for good (a negative receipt, a rejection): once a person has
 resolved such a message by hand, it is not read again."""
+_INCOMING_PROBLEMS = (MessageState.REJECTED, MessageState.UNANSWERABLE, MessageState.FAILED)
 
 
 class DuplicateOpenAlertError(Exception):
@@ -370,6 +372,7 @@ def _light_message(row: Row[Any]) -> StoredMessage:
         is_apprec=row.is_apprec,
         original_msg_id=row.original_msg_id,
         transport_ref=row.transport_ref,
+        receipt_conflict=row.receipt_conflict,
     )
 
 
@@ -494,9 +497,9 @@ class SqlMonitorRepository:
                 outgoing,
                 c.is_apprec.is_(False),
                 c.state == MessageState.RECEIPT_OK.value,
-                func.json_array_length(c.error_codes) > 0,
+                or_(func.json_array_length(c.error_codes) > 0, c.receipt_conflict.is_not(None)),
             ),
-            and_(incoming, c.state.in_([MessageState.REJECTED.value, MessageState.UNANSWERABLE.value])),
+            and_(incoming, c.state.in_([s.value for s in _INCOMING_PROBLEMS])),
         )
         statement = (
             select(*_LIGHT_COLUMNS)
@@ -891,9 +894,10 @@ class FakeMonitorRepository:
 def _candidate(m: StoredMessage) -> bool:
     """The filter of :meth:`SqlMonitorRepository.receipt_candidates`, in Python."""
     if m.direction is Direction.INCOMING:
-        return m.state in (MessageState.REJECTED, MessageState.UNANSWERABLE)
+        return m.state in _INCOMING_PROBLEMS
     if m.state in WAITING_FOR_RECEIPT:
         return m.state is MessageState.QUEUED or not m.is_apprec
     if m.is_apprec:
         return False
-    return m.state is MessageState.RECEIPT_REJECTED or (m.state is MessageState.RECEIPT_OK and bool(m.error_codes))
+    return m.state is MessageState.RECEIPT_REJECTED or (
+        m.state is MessageState.RECEIPT_OK and (bool(m.error_codes) or m.receipt_conflict is not None))

@@ -46,6 +46,7 @@ from samhandling.store.tables import (
     outbox,
     parties,
     patients,
+    status_checks,
 )
 
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -280,7 +281,32 @@ class MessageRepository(Protocol):
         ...
 
     def journal(self, message_id: int) -> builtins.list[JournalEntry]:
-        """The message's state changes, oldest first."""
+        """The message's state changes (and notes), oldest first."""
+        ...
+
+    def note(self, message_id: int, detail: str, *, at: datetime | None = None) -> None:
+        """Journal ``detail`` on the message in the state it is in, without changing it. Raises
+        :class:`UnknownMessageError`."""
+        ...
+
+    def record_receipt_conflict(self, message_id: int, detail: str, *, at: datetime | None = None) -> StoredMessage:
+        """Keep a receipt that contradicts the one the sent message has (the first one stands), journaled.
+        Raises :class:`UnknownMessageError`."""
+        ...
+
+    def status_due(self, states: frozenset[MessageState], *, now: datetime, limit: int
+                   ) -> builtins.list[StoredMessage]:
+        """Outgoing non-AppRec messages in ``states`` with a transport reference whose status is due at ``now``
+        (never asked, or asked and due again), the longest-due first."""
+        ...
+
+    def status_asked(self, message_id: int, *, next_at: datetime) -> int:
+        """Record that the transport was asked about the message and when to ask again; returns how many times
+        it has been asked."""
+        ...
+
+    def status_checks(self, message_id: int) -> int:
+        """How many times the transport has been asked about the message."""
         ...
 
     def find_apprec_targets(
@@ -386,6 +412,15 @@ class OutboxRepository(Protocol):
         """Raises :class:`LeaseLostError` unless ``item``'s claim still holds the item."""
         ...
 
+    def claimants(self, *, now: datetime | None = None) -> builtins.list[str]:
+        """The workers holding a lease on an unfinished item at ``now``."""
+        ...
+
+    def release_claims(self, worker: str) -> int:
+        """Give up every lease ``worker`` holds (its process is gone, so it sends nothing more): the items are due
+        again at once instead of when the lease runs out. Returns how many were released."""
+        ...
+
     def mark_failed(
         self, item: OutboxItem, error: str, *, backoff: Backoff | None = None, at: datetime | None = None
     ) -> OutboxItem:
@@ -425,6 +460,7 @@ def _message_from(row: Row[Any], receivers: Sequence[str]) -> StoredMessage:
         is_apprec=row.is_apprec,
         original_msg_id=row.original_msg_id,
         transport_ref=row.transport_ref,
+        receipt_conflict=row.receipt_conflict,
     )
 
 
@@ -458,6 +494,7 @@ class SqlMessageRepository:
                         is_apprec=message.is_apprec,
                         original_msg_id=message.original_msg_id,
                         transport_ref=message.transport_ref,
+                        receipt_conflict=message.receipt_conflict,
                     )
                 )
                 new_id = _inserted_id(result)
@@ -591,6 +628,64 @@ class SqlMessageRepository:
         return [
             JournalEntry(message_id=r.message_id, at=r.at, state=MessageState(r.state), detail=r.detail) for r in rows
         ]
+
+    def note(self, message_id: int, detail: str, *, at: datetime | None = None) -> None:
+        current = self._connection.execute(
+            select(messages.c.state).where(messages.c.id == message_id)
+        ).scalar_one_or_none()
+        if current is None:
+            raise UnknownMessageError(message_id)
+        self._write_journal(JournalEntry(message_id=message_id, at=at or utc_now(), state=MessageState(current),
+                                         detail=detail))
+
+    def record_receipt_conflict(self, message_id: int, detail: str, *, at: datetime | None = None) -> StoredMessage:
+        with self._connection.begin_nested():
+            self.note(message_id, detail, at=at)
+            self._connection.execute(
+                update(messages).where(messages.c.id == message_id)
+                .values(receipt_conflict=redact_person_ids(detail)[:MAX_ERROR_TEXT])
+            )
+        found = self.get(message_id)
+        assert found is not None
+        return found
+
+    def status_due(self, states: frozenset[MessageState], *, now: datetime, limit: int
+                   ) -> builtins.list[StoredMessage]:
+        c = messages.c
+        due_at = func.coalesce(status_checks.c.next_at, c.created_at)
+        statement = (
+            select(messages)
+            .outerjoin(status_checks, status_checks.c.message_id == c.id)
+            .where(
+                c.direction == Direction.OUTGOING.value,
+                c.is_apprec.is_(False),
+                c.state.in_(sorted(s.value for s in states)),
+                c.transport_ref.is_not(None),
+                or_(status_checks.c.next_at.is_(None), status_checks.c.next_at <= as_utc("now", now)),
+            )
+            .order_by(due_at, c.id)
+            .limit(limit)
+        )
+        return self._load(statement)
+
+    def status_asked(self, message_id: int, *, next_at: datetime) -> int:
+        when = as_utc("next_at", next_at)
+        with self._connection.begin_nested():
+            checks = self.status_checks(message_id)
+            if checks:
+                self._connection.execute(
+                    update(status_checks).where(status_checks.c.message_id == message_id)
+                    .values(checks=checks + 1, next_at=when)
+                )
+            else:
+                self._connection.execute(insert(status_checks).values(message_id=message_id, checks=1, next_at=when))
+        return checks + 1
+
+    def status_checks(self, message_id: int) -> int:
+        found = self._connection.execute(
+            select(status_checks.c.checks).where(status_checks.c.message_id == message_id)
+        ).scalar_one_or_none()
+        return int(found or 0)
 
     def find_apprec_targets(
         self, original_msg_id: str, *, apprec_sender_her_id: str | None = None
@@ -860,6 +955,23 @@ class SqlOutboxRepository:
 
     def mark_done(self, item: OutboxItem, *, at: datetime | None = None) -> OutboxItem:
         return self._finish_claim(item, done_at=at or utc_now(), lease_until=None)
+
+    def claimants(self, *, now: datetime | None = None) -> builtins.list[str]:
+        when = now or utc_now()
+        rows = self._connection.execute(
+            select(outbox.c.claimed_by).distinct()
+            .where(outbox.c.done_at.is_(None), outbox.c.claimed_by.is_not(None), outbox.c.lease_until > when)
+            .order_by(outbox.c.claimed_by)
+        )
+        return [r[0] for r in rows]
+
+    def release_claims(self, worker: str) -> int:
+        result = self._connection.execute(
+            update(outbox)
+            .where(outbox.c.done_at.is_(None), outbox.c.claimed_by == worker)
+            .values(claimed_by=None, claim_token=None, lease_until=None)
+        )
+        return int(result.rowcount or 0)
 
     def mark_failed(
         self, item: OutboxItem, error: str, *, backoff: Backoff | None = None, at: datetime | None = None

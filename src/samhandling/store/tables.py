@@ -7,7 +7,8 @@ which must match these definitions (a test compares them).
   A message without a readable MsgId (stored as "") is exempt; SQL never equates NULLs, so a message
   from an unidentifiable sender is exempt too.
 - ``message_receivers``: everyone a message is addressed to, the primary receiver at position 0.
-- ``journal``: every state change of a message.
+- ``journal``: every state change of a message (and notes on it, such as a receipt conflict).
+- ``status_checks``: when the transport's status of a sent message is asked for next.
 - ``outbox``: what waits for the transport; at most one unfinished item per message.
 - ``patients``: the optional patient directory of a local party (for AppRec E35, "Pasienten finnes ikke i
   mottakersystemet", HIS 80415:2012 kap. 6.3): one row per party and patient identifier.
@@ -119,6 +120,7 @@ messages = Table(
     Column("is_apprec", Boolean, nullable=False),
     Column("original_msg_id", String, nullable=True),
     Column("transport_ref", String, nullable=True),
+    Column("receipt_conflict", Text, nullable=True),
     CheckConstraint("direction IN ('incoming', 'outgoing')", name="direction"),
     Index(
         "uq_messages_duplicate",
@@ -187,6 +189,17 @@ outbox = Table(
         postgresql_where=text("done_at IS NULL"),
     ),
 )
+
+status_checks = Table(
+    "status_checks",
+    metadata,
+    Column("message_id", Key, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
+    Column("checks", Integer, nullable=False),
+    Column("next_at", UtcDateTime, nullable=False),
+    Index(None, "next_at"),
+)
+"""When the node asks the transport about a sent message again (delivery and AppRec status), and how many times
+it has asked: a message that has not moved is asked about at a growing interval, only while it waits."""
 
 patients = Table(
     "patients",

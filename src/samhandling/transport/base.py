@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -47,12 +48,18 @@ class Inbound:
 
     ``faults`` carries the AppRec error codes the transport found (S01–S03: signature and certificate
     faults, which only the transport can see); ``reference`` is what :meth:`Transport.confirm` needs.
+    ``sender_her_id``, ``msg_id`` and ``issued_at`` are what the transport itself knows of the message (NHN's
+    metadata: sender, MsgId, GenDate), when it knows them: they let the node answer a message whose header it
+    cannot read.
     """
 
     reference: str
     recipient_her_id: str
     payload: bytes = field(repr=False)
     faults: tuple[str, ...] = ()
+    sender_her_id: str | None = None
+    msg_id: str | None = None
+    issued_at: datetime | None = None
 
 
 class DeliveryState(StrEnum):

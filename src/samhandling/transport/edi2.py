@@ -843,7 +843,8 @@ class Edi2Transport(Transport):
         unknown encoding, refused) is left unread and logged by NHN's id; it does not stop the others."""
         found: dict[tuple[str, str], Inbound] = {}
         for her_id in dict.fromkeys(her_ids):
-            messages = self.client.get_messages([_her_id(her_id)], messages_to_fetch=self.messages_per_receive)
+            messages = self.client.get_messages([_her_id(her_id)], messages_to_fetch=self.messages_per_receive,
+                                                include_metadata=True)
             for message in messages:
                 if message.id is None:
                     log.warning("MSH API listed a message without id", extra={"her_id": her_id})
@@ -859,8 +860,10 @@ class Edi2Transport(Transport):
                     log.warning("business document not readable, left unread",
                                 extra={"nhn_message_id": message.id, "her_id": recipient, "error": str(exc)})
                     continue
-                found[(message.id, recipient)] = Inbound(reference=message.id, recipient_her_id=recipient,
-                                                         payload=payload)
+                found[(message.id, recipient)] = Inbound(
+                    reference=message.id, recipient_her_id=recipient, payload=payload,
+                    sender_her_id=str(message.sender_her_id) if message.sender_her_id is not None else None,
+                    msg_id=message.business_document_id, issued_at=message.business_document_gen_date)
         return list(found.values())
 
     def confirm(self, inbound: Inbound) -> None:

@@ -76,6 +76,7 @@ def message(
     error_codes: Iterable[str] = (),
     is_apprec: bool = False,
     msg_id: str | None = None,
+    receipt_conflict: str | None = None,
 ) -> StoredMessage:
     """A stored message with patient data in it (a fødselsnummer), which must never reach a finding."""
     number = next(_ids)
@@ -96,6 +97,7 @@ def message(
         updated_at=updated or created,
         error_codes=tuple(error_codes),
         is_apprec=is_apprec,
+        receipt_conflict=receipt_conflict,
     )
 
 
@@ -591,6 +593,8 @@ def test_details_never_hold_an_eleven_digit_number() -> None:
         message(MessageState.RECEIPT_REJECTED, oslo(2026, 4, 7, 8), msg_id=sneaky, error_codes=[FNR]),
         message(MessageState.REJECTED, oslo(2026, 4, 7, 8), msg_id=sneaky, sender="3001", error_codes=["E35"]),
         message(MessageState.UNANSWERABLE, oslo(2026, 4, 7, 8), msg_id=sneaky, sender=FNR),
+        message(MessageState.FAILED, oslo(2026, 4, 7, 8), msg_id=sneaky, sender=FNR),
+        message(MessageState.RECEIPT_OK, oslo(2026, 4, 7, 8), msg_id=sneaky, receipt_conflict=f"avvist: {FNR}"),
     ]
     findings = evaluate(*messages, error_texts={"E35": f"Pasient {FNR} ukjent"})
     findings += evaluate_sending(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from samhandling.domain.messages import Direction, MessageState
 from samhandling.services.catalog import EpjCatalog
@@ -82,6 +85,46 @@ def test_a_file_left_half_taken_by_a_crash_is_finished_once(
     assert sorted(done.taken) == ["not-stored.xml", "stored-before-crash.xml"]
     assert len(outgoing(new_uow)) == 2
     assert list(catalog.folder(".work").iterdir()) == []
+
+
+def notat_request(text: str = "Pasienten har fått ny rullator.") -> str:
+    return json.dumps({
+        "sender": "8101", "receiver": "8201", "patient": {"id": patient().ident[0].id, "family_name": "Nordmann",
+                                                           "given_name": "Kari"},
+        "document": {"type": "notat", "text": text}})
+
+
+def test_a_send_request_taken_again_after_a_crash_is_sent_once(
+    new_uow: Callable[[], UnitOfWork], tmp_path: Path, schemas: SchemaSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A JSON request has no MsgId: the node derives one from the file, so a crash after storing finds it."""
+    import samhandling.services.catalog as catalog_module
+
+    catalog = catalog_for(new_uow, tmp_path / "epj", schemas)
+    catalog.ensure()
+    (catalog.folder("outbox") / "notat.json").write_text(notat_request())
+
+    def crash(path: Path, folder: Path) -> Path:
+        raise KeyboardInterrupt("the node was killed after storing, before moving the file")
+
+    monkeypatch.setattr(catalog_module, "_move", crash)
+    with pytest.raises(KeyboardInterrupt):
+        catalog.run()
+    monkeypatch.undo()
+    assert [p.name for p in catalog.folder(".work").iterdir()] == ["notat.json"]
+    assert len(outgoing(new_uow)) == 1
+
+    assert catalog.run().taken == ["notat.json"]
+    (message,) = outgoing(new_uow)
+    assert [p.name for p in catalog.folder("sent").iterdir()] == ["notat.json"]
+
+    # The same request written again later is a new file and a new message.
+    again = catalog.folder("outbox") / "notat.json"
+    again.write_text(notat_request())
+    stat = (catalog.folder("sent") / "notat.json").stat()
+    os.utime(again, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert catalog.run().taken == ["notat.json"]
+    assert len({m.msg_id for m in outgoing(new_uow)}) == 2 and message.msg_id in {m.msg_id for m in outgoing(new_uow)}
 
 
 def test_received_messages_and_receipts_reach_the_epj_inbox_once(tmp_path: Path, schemas: SchemaSet) -> None:

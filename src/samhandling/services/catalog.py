@@ -7,7 +7,9 @@
 
 A file is taken atomically: it is renamed into ``.work/`` before it is read, so the EPJ never sees it half
 taken and two nodes never take the same file. A crash while a file is in ``.work/`` is mended on the next
-pass (a message stored already counts as sent). The EPJ should write into ``outbox/`` atomically too
+pass (a message stored already counts as sent). A JSON send request has no MsgId of its own, so the node
+derives one from the file (name, modification time and content): the same file taken again after a crash
+gets the same MsgId and is recognised as stored, never sent twice. The EPJ should write into ``outbox/`` atomically too
 (write under a name starting with ``.`` or ending in ``.tmp``, then rename); such names are left alone.
 
 Files for the EPJ are written under a temporary name and renamed, and each stored message is handed over
@@ -17,9 +19,11 @@ writes the same file again under the same name.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +35,8 @@ from samhandling.store.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 FOLDERS = ("outbox", "sent", "error", "inbox", ".work")
+REQUEST_NAMESPACE = uuid.UUID("0b6f3c1e-5a47-4f0e-9a39-7c1d2e8b4f60")
+"""The namespace of the MsgIds derived from EPJ send-request files (UUID version 5, RFC 9562 §5.5)."""
 ACCEPTED_SUFFIXES = (".xml", ".json")
 
 
@@ -77,7 +83,8 @@ class EpjCatalog:
             data = path.read_bytes()
             if len(data) > self.options.max_bytes:
                 raise SendRefusedError(f"filen er for stor ({len(data)} byte)")
-            submit_request(self.new_uow(), self.options, data, base_dir=self.folder("outbox"))
+            submit_request(self.new_uow(), self.options, data, base_dir=self.folder("outbox"),
+                           msg_id=request_msg_id(path, data))
         except AlreadySubmittedError:
             pass  # stored before a crash: it is on its way
         except SendRefusedError as exc:
@@ -104,6 +111,17 @@ class EpjCatalog:
                 uow.handover.mark(message.id or 0, at=utc_now())
                 uow.commit()
             done.handed_over.append(name)
+
+
+def request_msg_id(path: Path, data: bytes) -> str:
+    """The MsgId of the message made from the send-request file ``path`` holding ``data``.
+
+    The same file (name, modification time and content; a rename keeps the time) gives the same MsgId, so
+    taking it again after a crash finds the message already stored. A new file with the same name and
+    content, written later, has another time and is a new message.
+    """
+    seed = f"{path.name}\n{path.stat().st_mtime_ns}\n{hashlib.sha256(data).hexdigest()}"
+    return str(uuid.uuid5(REQUEST_NAMESPACE, seed))
 
 
 def handover_name(message: StoredMessage) -> str:

@@ -95,11 +95,14 @@ def submit_document(
     in_reply_to: str | None = None,
     processing_status: str | None = None,
     now: datetime | None = None,
+    msg_id: str | None = None,
 ) -> list[StoredMessage]:
     """Compose a typed business document into a message, check it, store it and queue it.
 
     With ``in_reply_to`` (a MsgId this node received) the message answers that one: it goes to its sender
-    with ConversationRef, and the patient is taken from it unless given.
+    with ConversationRef, and the patient is taken from it unless given. ``msg_id`` fixes the MsgId (a caller
+    that may submit the same request again after a crash passes the same one, and the second is refused
+    with AlreadySubmittedError); otherwise a new one is made.
     """
     at = now or utc_now()
     with uow:
@@ -116,7 +119,7 @@ def submit_document(
         copies = [OtherReceiver(role_receiver=CS(v="COP", dn="Kopimottaker"), organisation=address(parties, h))
                   for h in copy_her_ids]
         head = compose(document, sender=address(parties, sender_her_id), receiver=receiver, patient=patient,
-                       copies=copies, in_reply_to=parent, processing_status=processing_status,
+                       copies=copies, in_reply_to=parent, processing_status=processing_status, msg_id=msg_id,
                        gen_date=at.astimezone().replace(tzinfo=None, microsecond=0))
         stored = _store(uow, options, message_bytes(head), parties, at)
         uow.commit()
@@ -302,11 +305,12 @@ def parse_send_request(description: Any, *, read_document: Any) -> SendRequest:
 
 
 def submit_request(uow: UnitOfWork, options: SendOptions, data: bytes, *, base_dir: Path,
-                   now: datetime | None = None) -> list[StoredMessage]:
+                   now: datetime | None = None, msg_id: str | None = None) -> list[StoredMessage]:
     """Submit a JSON send request or a ready MsgHead message (from the command line or the EPJ catalog).
 
-    A document file named in a JSON request is read relative to ``base_dir``. Raises SendRefusedError with
-    one Norwegian line for anything that cannot be sent.
+    A document file named in a JSON request is read relative to ``base_dir``. ``msg_id`` is the MsgId a JSON
+    request's message gets (a ready MsgHead keeps its own). Raises SendRefusedError with one Norwegian line
+    for anything that cannot be sent.
     """
     if not data.lstrip().startswith((b"{", b"[")):
         return submit_bytes(uow, options, data, now=now)
@@ -331,4 +335,4 @@ def submit_request(uow: UnitOfWork, options: SendOptions, data: bytes, *, base_d
         raise SendRefusedError(str(exc)) from None
     return submit_document(uow, options, request.document, sender_her_id=request.sender,
                            receiver_her_id=request.receiver, copy_her_ids=request.copies, patient=request.patient,
-                           in_reply_to=request.in_reply_to, now=now)
+                           in_reply_to=request.in_reply_to, now=now, msg_id=msg_id)

@@ -14,6 +14,9 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
 
+from samhandling.domain.deviations.deviation import Deviation
+from samhandling.domain.incidents.hold import Hold
+from samhandling.domain.incidents.incident import Incident
 from samhandling.domain.messages import (
     Direction,
     InvalidTransitionError,
@@ -27,6 +30,8 @@ from samhandling.domain.messages import (
 )
 from samhandling.domain.parties import Parties, Party, PartyKind
 from samhandling.store.checklist_repositories import FakeChecklist, StoredRun
+from samhandling.store.deviations.repository import FakeDeviationRepository
+from samhandling.store.incidents.repository import FakeIncidentRepository
 from samhandling.store.monitor_repositories import FakeMonitorRepository, MonitorData
 from samhandling.store.register_repositories import FakeRegisters, RegisterData
 from samhandling.store.repositories import (
@@ -62,6 +67,9 @@ class FakeStore:
     registers: RegisterData = field(default_factory=RegisterData)
     monitor: MonitorData = field(default_factory=MonitorData)
     checklist_runs: dict[str, StoredRun] = field(default_factory=dict)
+    incidents: dict[int, Incident] = field(default_factory=dict)
+    holds: dict[str, Hold] = field(default_factory=dict)
+    deviations: dict[int, Deviation] = field(default_factory=dict)
 
     def snapshot(self) -> FakeStore:
         return FakeStore(**{f.name: type(getattr(self, f.name))(getattr(self, f.name)) for f in fields(self)})
@@ -396,6 +404,8 @@ class FakeUnitOfWork:
         self.registers = FakeRegisters(self.store)
         self.monitor = FakeMonitorRepository(self.store)
         self.checklist = FakeChecklist(self.store)
+        self.incidents = FakeIncidentRepository(self.store)
+        self.deviations = FakeDeviationRepository(self.store)
         self.committed = False
         self._saved: FakeStore | None = None
 

@@ -18,6 +18,8 @@ from typing import Protocol, Self
 from sqlalchemy import Connection, Engine
 
 from samhandling.store.checklist_repositories import ChecklistRepository, SqlChecklist
+from samhandling.store.deviations.repository import DeviationRepository, SqlDeviationRepository
+from samhandling.store.incidents.repository import IncidentRepository, SqlIncidentRepository
 from samhandling.store.monitor_repositories import MonitorRepository, SqlMonitorRepository
 from samhandling.store.register_repositories import RegisterRepositories, SqlRegisters
 from samhandling.store.repositories import (
@@ -59,6 +61,12 @@ class UnitOfWork(Protocol):
     @property
     def checklist(self) -> ChecklistRepository: ...
 
+    @property
+    def incidents(self) -> IncidentRepository: ...
+
+    @property
+    def deviations(self) -> DeviationRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -85,6 +93,8 @@ class SqlUnitOfWork:
     registers: SqlRegisters
     monitor: SqlMonitorRepository
     checklist: SqlChecklist
+    incidents: SqlIncidentRepository
+    deviations: SqlDeviationRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -102,6 +112,8 @@ class SqlUnitOfWork:
         self.registers = SqlRegisters(connection)
         self.monitor = SqlMonitorRepository(connection)
         self.checklist = SqlChecklist(connection)
+        self.incidents = SqlIncidentRepository(connection)
+        self.deviations = SqlDeviationRepository(connection)
         return self
 
     def __exit__(

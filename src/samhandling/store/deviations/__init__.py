@@ -1,0 +1,1 @@
+"""Storage of the deviation register: deviations, their measures, and when the partner was told."""

@@ -1,0 +1,214 @@
+"""The repository of incidents and holds: ``uow.incidents`` (:class:`IncidentRepository`).
+
+An incident is one row in ``incidents`` with its updates and calls in their own tables; :meth:`save` writes the
+whole incident (its child rows are replaced).
+Holds are rows in ``holds``; a released hold stays as history. Like the other repositories these never commit.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+
+from samhandling.domain.incidents.hold import Hold, HoldError
+from samhandling.domain.incidents.incident import (
+    AffectedSide,
+    Incident,
+    IncidentSource,
+    IncidentStatus,
+    IncidentUpdate,
+    PhoneCall,
+)
+from samhandling.store.incidents.tables import holds, incident_calls, incident_updates, incidents
+
+if TYPE_CHECKING:
+    from samhandling.store.fakes import FakeStore
+
+
+class UnknownIncidentError(LookupError):
+    def __init__(self, incident_id: int) -> None:
+        super().__init__(f"Ingen hendelse med nummer {incident_id}.")
+        self.incident_id = incident_id
+
+
+class IncidentRepository(Protocol):
+    def add(self, incident: Incident) -> Incident:
+        """Store a new incident; returns it with its id."""
+        ...
+
+    def save(self, incident: Incident) -> None:
+        """Store a changed incident. Raises :class:`UnknownIncidentError`."""
+        ...
+
+    def get(self, incident_id: int) -> Incident | None: ...
+
+    def list(self, *, open_only: bool = False, limit: int | None = None) -> builtins.list[Incident]:
+        """Newest detection first."""
+        ...
+
+    def holds(self) -> builtins.list[Hold]:
+        """The active holds, oldest first."""
+        ...
+
+    def add_hold(self, hold: Hold) -> None:
+        """Raises HoldError when the target is held already."""
+        ...
+
+    def release_hold(self, target: str, *, at: datetime, by: str) -> Hold | None:
+        """Release the active hold on ``target``; returns it, or None when there was none."""
+        ...
+
+
+# --- SQL -----------------------------------------------------------------------------------------------
+
+
+class SqlIncidentRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def add(self, incident: Incident) -> Incident:
+        new_id = self._c.execute(insert(incidents).values(**_values(incident)).returning(incidents.c.id)).scalar_one()
+        stored = replace(incident, id=int(new_id))
+        self._write_children(stored)
+        return stored
+
+    def save(self, incident: Incident) -> None:
+        if incident.id is None:
+            raise UnknownIncidentError(0)
+        done = self._c.execute(update(incidents).where(incidents.c.id == incident.id).values(**_values(incident)))
+        if done.rowcount == 0:
+            raise UnknownIncidentError(incident.id)
+        self._c.execute(delete(incident_updates).where(incident_updates.c.incident_id == incident.id))
+        self._c.execute(delete(incident_calls).where(incident_calls.c.incident_id == incident.id))
+        self._write_children(incident)
+
+    def _write_children(self, incident: Incident) -> None:
+        rows = [{"incident_id": incident.id, "position": n, "at": u.at, "by": u.by, "status": u.status.value,
+                 "text": u.text} for n, u in enumerate(incident.updates)]
+        if rows:
+            self._c.execute(insert(incident_updates), rows)
+        calls = [{"incident_id": incident.id, "position": n, "at": c.at, "caller": c.caller, "callee": c.callee,
+                  "about": c.about, "message_id": c.message_id, "by": c.by}
+                 for n, c in enumerate(incident.calls)]
+        if calls:
+            self._c.execute(insert(incident_calls), calls)
+
+    def get(self, incident_id: int) -> Incident | None:
+        row = self._c.execute(select(incidents).where(incidents.c.id == incident_id)).first()
+        return None if row is None else self._load([row])[0]
+
+    def list(self, *, open_only: bool = False, limit: int | None = None) -> builtins.list[Incident]:
+        query = select(incidents).order_by(incidents.c.detected_at.desc(), incidents.c.id.desc())
+        if open_only:
+            query = query.where(incidents.c.status != IncidentStatus.RESOLVED.value)
+        if limit is not None:
+            query = query.limit(limit)
+        return self._load(builtins.list(self._c.execute(query)))
+
+    def _load(self, rows: builtins.list[Row[Any]]) -> builtins.list[Incident]:
+        ids = [row.id for row in rows]
+        if not ids:
+            return []
+        updates: dict[int, builtins.list[IncidentUpdate]] = {i: [] for i in ids}
+        for u in self._c.execute(select(incident_updates).where(incident_updates.c.incident_id.in_(ids))
+                                 .order_by(incident_updates.c.incident_id, incident_updates.c.position)):
+            updates[u.incident_id].append(IncidentUpdate(at=u.at, by=u.by, status=IncidentStatus(u.status),
+                                                         text=u.text))
+        calls: dict[int, builtins.list[PhoneCall]] = {i: [] for i in ids}
+        for c in self._c.execute(select(incident_calls).where(incident_calls.c.incident_id.in_(ids))
+                                 .order_by(incident_calls.c.incident_id, incident_calls.c.position)):
+            calls[c.incident_id].append(PhoneCall(at=c.at, caller=c.caller, callee=c.callee, about=c.about,
+                                                  message_id=c.message_id, by=c.by))
+        return [_incident(row, tuple(updates[row.id]), tuple(calls[row.id])) for row in rows]
+
+    def holds(self) -> builtins.list[Hold]:
+        rows = self._c.execute(select(holds).where(holds.c.released_at.is_(None)).order_by(holds.c.since, holds.c.id))
+        return [_hold(row) for row in rows]
+
+    def add_hold(self, hold: Hold) -> None:
+        try:
+            with self._c.begin_nested():
+                self._c.execute(insert(holds).values(target=hold.target, reason=hold.reason, since=hold.since,
+                                                     by=hold.by, incident_id=hold.incident_id))
+        except IntegrityError:
+            raise HoldError(f"{hold.label[0].upper()}{hold.label[1:]} holdes allerede tilbake.") from None
+
+    def release_hold(self, target: str, *, at: datetime, by: str) -> Hold | None:
+        active = and_(holds.c.target == target, holds.c.released_at.is_(None))
+        row = self._c.execute(select(holds).where(active)).first()
+        if row is None:
+            return None
+        self._c.execute(update(holds).where(holds.c.id == row.id).values(released_at=at, released_by=by))
+        return _hold(row)
+
+
+def _values(incident: Incident) -> dict[str, Any]:
+    return {
+        "title": incident.title, "description": incident.description, "side": incident.side.value,
+        "partner_her_ids": list(incident.partner_her_ids), "message_types": list(incident.message_types),
+        "detected_at": incident.detected_at, "expected_end": incident.expected_end, "status": incident.status.value,
+        "source": incident.source.value, "source_ref": incident.source_ref, "resolved_at": incident.resolved_at,
+        "downtime_notice_at": incident.downtime_notice_at, "responsible": incident.responsible,
+        "contact_person": incident.contact_person, "created_by": incident.created_by,
+    }
+
+
+def _incident(row: Row[Any], updates: tuple[IncidentUpdate, ...], calls: tuple[PhoneCall, ...]) -> Incident:
+    return Incident(
+        id=row.id, title=row.title, description=row.description, side=AffectedSide(row.side),
+        partner_her_ids=tuple(row.partner_her_ids), message_types=tuple(row.message_types),
+        detected_at=row.detected_at, expected_end=row.expected_end, status=IncidentStatus(row.status),
+        source=IncidentSource(row.source), source_ref=row.source_ref, resolved_at=row.resolved_at,
+        downtime_notice_at=row.downtime_notice_at, responsible=row.responsible, contact_person=row.contact_person,
+        created_by=row.created_by, updates=updates, calls=calls,
+    )
+
+
+def _hold(row: Row[Any]) -> Hold:
+    return Hold(target=row.target, reason=row.reason, since=row.since, by=row.by, incident_id=row.incident_id)
+
+
+# --- in memory -----------------------------------------------------------------------------------------
+
+
+class FakeIncidentRepository:
+    """Incidents in :attr:`FakeStore.incidents` and holds in :attr:`FakeStore.holds` (snapshotted with it)."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def add(self, incident: Incident) -> Incident:
+        stored = replace(incident, id=self._store.new_id("incident"))
+        assert stored.id is not None
+        self._store.incidents[stored.id] = stored
+        return stored
+
+    def save(self, incident: Incident) -> None:
+        if incident.id is None or incident.id not in self._store.incidents:
+            raise UnknownIncidentError(incident.id or 0)
+        self._store.incidents[incident.id] = incident
+
+    def get(self, incident_id: int) -> Incident | None:
+        return self._store.incidents.get(incident_id)
+
+    def list(self, *, open_only: bool = False, limit: int | None = None) -> builtins.list[Incident]:
+        found = sorted((i for i in self._store.incidents.values() if i.is_open or not open_only),
+                       key=lambda i: (i.detected_at, i.id or 0), reverse=True)
+        return found if limit is None else found[:limit]
+
+    def holds(self) -> builtins.list[Hold]:
+        return sorted(self._store.holds.values(), key=lambda h: h.since)
+
+    def add_hold(self, hold: Hold) -> None:
+        if hold.target in self._store.holds:
+            raise HoldError(f"{hold.label[0].upper()}{hold.label[1:]} holdes allerede tilbake.")
+        self._store.holds[hold.target] = hold
+
+    def release_hold(self, target: str, *, at: datetime, by: str) -> Hold | None:
+        return self._store.holds.pop(target, None)

@@ -46,6 +46,7 @@ from samhandling.domain.monitoring import (
 from samhandling.domain.monitoring import acknowledge as acknowledge_rule
 from samhandling.domain.monitoring import resolve as resolve_rule
 from samhandling.domain.parties import Parties
+from samhandling.services.incidents.holds import held_message_ids
 from samhandling.services.notify import MailRun, NotifyConfig, deliver_mails, queue_alert_mail
 from samhandling.settings import Settings
 from samhandling.standards import apprec
@@ -123,10 +124,13 @@ def gather(uow: UnitOfWork, config: MonitorConfig, at: datetime) -> Facts:
     partner_of = partner_resolver(parties)
     monitor = uow.monitor
     tests = monitor.line_test_message_ids()
-    candidates = [m for m in monitor.receipt_candidates() if m.id not in tests]
+    held = held_message_ids(uow)  # the emergency routine keeps them back: not failures
+    candidates = [m for m in monitor.receipt_candidates()
+                  if m.id not in tests and not (m.id in held and m.state is MessageState.QUEUED)]
     findings = evaluate_receipts(candidates, at, config.calendar, config.deadlines, partner_of,
                                  error_texts=ERROR_TEXTS, handled=monitor.handled())
-    findings += evaluate_sending(monitor.pending_sends(), partner_of, min_attempts=config.min_send_attempts)
+    findings += evaluate_sending([p for p in monitor.pending_sends() if p.message_id not in held], partner_of,
+                                 min_attempts=config.min_send_attempts)
     polls = [PollResult(at=a.at, ok=a.ok, error=a.error) for a in monitor.attempts(AttemptKind.POLL, limit=50)]
     findings += evaluate_polling(polls, min_failures=config.min_poll_failures)
     findings += evaluate_queue(monitor.queue_samples(at - config.queue_window), at, window=config.queue_window)
@@ -195,7 +199,8 @@ def _evaluate_once(new_uow: Callable[[], UnitOfWork], config: MonitorConfig, at:
                 later.add(alert.key)
         if later:
             log.warning("alerts from a later evaluation left as they are", extra={"alerts": len(later)})
-        uow.monitor.add_queue_sample(QueueSample(at=at, size=uow.monitor.outbox_size()))
+        held = len(held_message_ids(uow))
+        uow.monitor.add_queue_sample(QueueSample(at=at, size=max(uow.monitor.outbox_size() - held, 0)))
         facts = gather(uow, config, at)
         outcome = reconcile(open_alerts, [f for f in facts.findings if f.key not in later], at)
         evaluation = Evaluation(at=at, findings=facts.findings)

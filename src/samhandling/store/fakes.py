@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Self
 
 from samhandling.domain.deviations.deviation import Deviation
-from samhandling.domain.incidents.hold import Hold
+from samhandling.domain.incidents.hold import Hold, holding
 from samhandling.domain.incidents.incident import Incident
 from samhandling.domain.messages import (
     Direction,
@@ -322,7 +322,8 @@ class FakeOutboxRepository:
     ) -> builtins.list[OutboxItem]:
         when = now or utc_now()
         due = sorted(
-            (i for i in self._store.outbox.values() if i.is_due(when)), key=lambda i: (i.next_attempt_at, i.id)
+            (i for i in self._store.outbox.values() if i.is_due(when) and not self._on_hold(i)),
+            key=lambda i: (i.next_attempt_at, i.id),
         )[:limit]
         token = uuid.uuid4().hex
         claimed = [
@@ -331,6 +332,11 @@ class FakeOutboxRepository:
         ]
         self._store.outbox.update({i.id: i for i in claimed})
         return claimed
+
+    def _on_hold(self, item: OutboxItem) -> bool:
+        message = self._store.messages.get(item.message_id)
+        return holding(builtins.list(self._store.holds.values()), message.recipient_her_id if message else None) \
+            is not None
 
     def claimants(self, *, now: datetime | None = None) -> builtins.list[str]:
         when = now or utc_now()

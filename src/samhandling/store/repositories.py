@@ -25,6 +25,7 @@ from sqlalchemy.engine import CursorResult, Row
 from sqlalchemy.exc import IntegrityError
 
 from samhandling.domain.identifiers import HerId, person_id_problem
+from samhandling.domain.incidents.hold import ALL as ALL_RECIPIENTS
 from samhandling.domain.messages import (
     INITIAL_STATE,
     Direction,
@@ -38,6 +39,7 @@ from samhandling.domain.messages import (
     utc_now,
 )
 from samhandling.domain.parties import Parties, Party, PartyKind
+from samhandling.store.incidents.tables import holds
 from samhandling.store.tables import (
     epj_handovers,
     journal,
@@ -402,9 +404,10 @@ class OutboxRepository(Protocol):
     ) -> builtins.list[OutboxItem]:
         """Take up to ``limit`` due items for ``worker`` for the length of ``lease``, oldest due first.
 
-        Commit the claim at once, then send, then mark the item done or failed in a new unit of work. An
-        item whose worker crashed becomes due again when its lease runs out. No two claimers get the same
-        item while a lease holds.
+        Items whose message goes to a recipient on hold (the emergency routine; a hold on ``*`` holds every
+        recipient) are not due while the hold lasts. Commit the claim at once, then send, then mark the item
+        done or failed in a new unit of work. An item whose worker crashed becomes due again when its lease
+        runs out. No two claimers get the same item while a lease holds.
         """
         ...
 
@@ -924,12 +927,19 @@ class SqlOutboxRepository:
         self, worker: str, *, limit: int = 1, lease: timedelta = DEFAULT_LEASE, now: datetime | None = None
     ) -> builtins.list[OutboxItem]:
         when = now or utc_now()
+        held = (
+            select(holds.c.id)
+            .where(holds.c.released_at.is_(None),
+                   or_(holds.c.target == ALL_RECIPIENTS, holds.c.target == messages.c.recipient_her_id))
+        )
+        not_held = ~exists(held.where(messages.c.id == outbox.c.message_id))
         due = (
             select(outbox.c.id)
             .where(
                 outbox.c.done_at.is_(None),
                 outbox.c.next_attempt_at <= when,
                 or_(outbox.c.lease_until.is_(None), outbox.c.lease_until <= when),
+                not_held,
             )
             .order_by(outbox.c.next_attempt_at, outbox.c.id)
             .limit(limit)

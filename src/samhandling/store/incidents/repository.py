@@ -12,11 +12,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
-from samhandling.domain.incidents.hold import Hold, HoldError
+from samhandling.domain.incidents.hold import ALL, Hold, HoldError
 from samhandling.domain.incidents.incident import (
     AffectedSide,
     Incident,
@@ -26,6 +26,7 @@ from samhandling.domain.incidents.incident import (
     PhoneCall,
 )
 from samhandling.store.incidents.tables import holds, incident_calls, incident_updates, incidents
+from samhandling.store.tables import messages, outbox
 
 if TYPE_CHECKING:
     from samhandling.store.fakes import FakeStore
@@ -61,7 +62,16 @@ class IncidentRepository(Protocol):
         ...
 
     def release_hold(self, target: str, *, at: datetime, by: str) -> Hold | None:
-        """Release the active hold on ``target``; returns it, or None when there was none."""
+        """Release the active hold on ``target``; returns it, or None when there was none.
+
+        The messages that waited for it are due at ``at``, all at the same moment, so the outbox takes them
+        in the order they were created (a backoff from before the hold does not reorder them).
+        """
+        ...
+
+    def waiting(self, target: str) -> builtins.list[int]:
+        """The stored ids of the messages to ``target`` (every recipient for ``*``) still in the outbox,
+        oldest first."""
         ...
 
 
@@ -145,7 +155,19 @@ class SqlIncidentRepository:
         if row is None:
             return None
         self._c.execute(update(holds).where(holds.c.id == row.id).values(released_at=at, released_by=by))
+        waiting = self.waiting(target)
+        if waiting:
+            self._c.execute(update(outbox).where(outbox.c.done_at.is_(None), outbox.c.message_id.in_(waiting),
+                                                 or_(outbox.c.lease_until.is_(None), outbox.c.lease_until <= at))
+                            .values(next_attempt_at=at))
         return _hold(row)
+
+    def waiting(self, target: str) -> builtins.list[int]:
+        query = (select(outbox.c.message_id).join(messages, messages.c.id == outbox.c.message_id)
+                 .where(outbox.c.done_at.is_(None)).order_by(messages.c.created_at, messages.c.id))
+        if target != ALL:
+            query = query.where(messages.c.recipient_her_id == target)
+        return [int(i) for i in self._c.execute(query).scalars()]
 
 
 def _values(incident: Incident) -> dict[str, Any]:
@@ -211,4 +233,18 @@ class FakeIncidentRepository:
         self._store.holds[hold.target] = hold
 
     def release_hold(self, target: str, *, at: datetime, by: str) -> Hold | None:
-        return self._store.holds.pop(target, None)
+        released = self._store.holds.pop(target, None)
+        if released is not None:
+            for message_id in self.waiting(target):
+                for item in [i for i in self._store.outbox.values() if i.message_id == message_id and not i.done]:
+                    if item.lease_until is None or item.lease_until <= at:
+                        self._store.outbox[item.id] = replace(item, next_attempt_at=at)
+        return released
+
+    def waiting(self, target: str) -> builtins.list[int]:
+        found = []
+        for item in self._store.outbox.values():
+            message = self._store.messages.get(item.message_id)
+            if not item.done and message is not None and (target == ALL or message.recipient_her_id == target):
+                found.append((message.created_at, message.id or 0))
+        return [i for _, i in sorted(found)]

@@ -17,6 +17,7 @@ from samhandling.commands.agreements import agreements_app
 from samhandling.commands.checklist import checklist_app
 from samhandling.commands.common import UserError, err, out, read_file, settings
 from samhandling.commands.contacts import contacts_app
+from samhandling.commands.deviations import deviations_app
 from samhandling.commands.incidents import hold, holds, incidents_app, release
 from samhandling.commands.monitor import alerts_app, monitor_app, ping
 from samhandling.commands.msh import msh_app
@@ -48,6 +49,7 @@ app.add_typer(alerts_app, name="alerts")
 app.command()(ping)
 app.add_typer(checklist_app, name="checklist")
 app.add_typer(incidents_app, name="incidents")
+app.add_typer(deviations_app, name="deviations")
 app.command("hold")(hold)
 app.command("release")(release)
 app.command("holds")(holds)

@@ -83,7 +83,8 @@ def report_csv(report: DeviationReport) -> str:
 
 _STYLE = """
 @page { size: A4; margin: 14mm 12mm 16mm 12mm;
-        @bottom-right { content: "Side " counter(page) " av " counter(pages); font-size: 7pt; } }
+        @bottom-right { content: "Side " counter(page) " av " counter(pages); font-size: 7pt;
+                        font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; } }
 body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 9pt; color: #111; }
 h1 { font-size: 15pt; margin: 0 0 1mm 0; }
 h2 { font-size: 11pt; margin: 5mm 0 1.5mm 0; page-break-after: avoid; }

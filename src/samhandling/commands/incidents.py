@@ -95,9 +95,11 @@ def _line(incident: Incident, now: datetime) -> str:
 
 @incidents_app.command("new")
 def incidents_new(
-    title: Annotated[str, typer.Option("--title", help="Kort beskrivelse av hendelsen.")],
     responsible: Annotated[str, typer.Option("--responsible", help="Hvem som har ansvaret for å følge opp.")],
     contact: Annotated[str, typer.Option("--contact", help="Kontaktperson (navn og telefon).")],
+    title: Annotated[str | None, typer.Option("--title", help="Kort beskrivelse av hendelsen.")] = None,
+    from_alert: Annotated[int | None, typer.Option("--from-alert", help="Registrer hendelsen overvåkingen "
+                                                   "foreslår for dette varselet.")] = None,
     side: Annotated[AffectedSide, typer.Option("--side", help="Hvor feilen er: egen eller partner.")] = (
         AffectedSide.OURS),
     partner: Annotated[list[str] | None, typer.Option("--partner", help="Berørt samhandlingspart (HER-id); "
@@ -111,12 +113,27 @@ def incidents_new(
 ) -> None:
     """Registrer en hendelse. Varer den (eller ventes den å vare) over tre timer, skal kontaktpunktene for akutt
     nedetid varsles (``incidents notify``)."""
+    now = utc_now()
+    end = _moment("--expected-end", expected_end)
+    if from_alert is not None:
+        if title or partner or detected:
+            raise UserError("med --from-alert kommer tittel, parter og tidspunkt fra varselet")
+        incident = _run(lambda uow: service.register_proposed(uow(), from_alert, responsible=responsible,
+                                                              contact_person=contact, by=changed_by(by), now=now,
+                                                              expected_end=end))
+        _registered(incident, now, as_json)
+        return
+    if not title:
+        raise UserError("oppgi --title (eller --from-alert)")
     form = service.IncidentForm(
         title=title, side=side, responsible=responsible, contact_person=contact, description=description,
         partner_her_ids=tuple(p.strip() for p in partner or ()), message_types=tuple(message_type or ()),
-        detected_at=_moment("--detected", detected), expected_end=_moment("--expected-end", expected_end))
-    now = utc_now()
+        detected_at=_moment("--detected", detected), expected_end=end)
     incident = _run(lambda uow: service.register_incident(uow(), form, by=changed_by(by), now=now))
+    _registered(incident, now, as_json)
+
+
+def _registered(incident: Incident, now: datetime, as_json: bool) -> None:
     if as_json:
         print(json.dumps(incident_json(incident, now), ensure_ascii=False))
         return
@@ -127,6 +144,25 @@ def incidents_new(
     else:
         out.print(f"Varer den over tre timer (etter {_when(incident.detected_at + DOWNTIME_NOTICE_AFTER)}), skal "
                   "kontaktpunktene for akutt nedetid varsles.", markup=False)
+
+
+@incidents_app.command("proposals")
+def incidents_proposals(as_json: JsonOption = False) -> None:
+    """Hendelser overvåkingen foreslår: transporten nede, sending eller henting feiler, en part er stille,
+    kvitteringer mangler hos mange parter samtidig. Registrer med ``incidents new --from-alert N``."""
+    found = _run(lambda uow: service.proposals(uow()))
+    if as_json:
+        print(json.dumps([{"title": p.title, "side": p.side.value, "since": p.since.isoformat(),
+                           "partners": list(p.partner_her_ids), "alerts": list(p.alert_ids)} for p in found],
+                         ensure_ascii=False))
+        return
+    if not found:
+        out.print("Overvåkingen foreslår ingen hendelser nå.", markup=False)
+        return
+    for p in found:
+        partners = f" ({', '.join(p.partner_her_ids)})" if p.partner_her_ids else ""
+        out.print(f"Varsel {', '.join(map(str, p.alert_ids))}: {p.title}{partners}, siden {_when(p.since)}",
+                  markup=False)
 
 
 @incidents_app.command("update")

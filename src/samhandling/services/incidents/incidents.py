@@ -24,6 +24,7 @@ from samhandling.domain.incidents.incident import (
     needs_downtime_notice,
     new_incident,
 )
+from samhandling.domain.incidents.proposals import IncidentProposal, propose_incidents
 from samhandling.domain.messages import as_utc
 from samhandling.store.unit_of_work import UnitOfWork
 
@@ -118,6 +119,28 @@ def record_call(uow: UnitOfWork, incident_id: int, call: PhoneCall) -> Incident:
         uow.incidents.save(changed)
         uow.commit()
     return changed
+
+
+def proposals(uow: UnitOfWork) -> list[IncidentProposal]:
+    """The incidents monitoring's open alerts point at, leaving out those an open incident covers."""
+    with uow:
+        return propose_incidents(uow.monitor.open_alerts(), uow.incidents.list(open_only=True))
+
+
+def register_proposed(uow: UnitOfWork, alert_id: int, *, responsible: str, contact_person: str, by: str,
+                      now: datetime, expected_end: datetime | None = None) -> Incident:
+    """Register the incident monitoring proposes for the open alert ``alert_id``."""
+    found = [p for p in proposals(uow) if alert_id in p.alert_ids]
+    if not found:
+        raise IncidentError(f"Overvåkingen foreslår ingen hendelse for varsel {alert_id} (det er løst, dekket av "
+                            "en åpen hendelse, eller gjelder bare enkeltmeldinger).")
+    proposal = found[0]
+    form = IncidentForm(title=proposal.title, side=proposal.side, responsible=responsible,
+                        contact_person=contact_person, partner_her_ids=proposal.partner_her_ids,
+                        detected_at=proposal.since, expected_end=expected_end, source=IncidentSource.MONITORING,
+                        source_ref=proposal.source_ref,
+                        description="Foreslått av overvåkingen fra varsel " + ", ".join(map(str, proposal.alert_ids)))
+    return register_incident(uow, form, by=by, now=now)
 
 
 def downtime_notices_due(uow: UnitOfWork, now: datetime) -> list[Incident]:

@@ -124,3 +124,32 @@ def test_measures_and_the_period_report_as_json_csv_and_pdf(new_uow: Callable[[]
     assert "Avviksrapport for samarbeidsutvalget" in text and "Perioden 01.03.2026–31.03.2026" in text
     assert "Gjøvik kommune (8200)" in text and "Innleggelsesrapport uten legemidler" in text
     assert "På overtid 1" in text and "Teknisk feil 0" in text
+
+
+def test_overdue_measures_are_alerted_once_to_our_own_side_and_the_alert_resolves_when_done(
+    new_uow: Callable[[], UnitOfWork],
+) -> None:
+    from samhandling.domain.calendar import WorkingCalendar
+    from samhandling.services.monitor import MonitorConfig, evaluate
+
+    register(new_uow, HOSPITAL + MUNICIPALITY, local_her_ids={"8100"})
+    form = service.DeviationForm(title="Feil mottaker", description="Gikk til feil tjeneste.",
+                                 category=DeviationCategory.WRONG_PATIENT_OR_RECIPIENT, partner_her_ids=("8200",))
+    deviation = service.register_deviation(new_uow(), form, by="kari", now=NOW)
+    assert deviation.id is not None
+    service.new_measure(new_uow(), deviation.id, description="Rett adressen", owner="Per", deadline=date(2026, 3, 11),
+                        now=NOW)
+    config = MonitorConfig(calendar=WorkingCalendar())
+    evaluate(new_uow, config, now=NOW + DAY, send_mail=False)  # the deadline's day: not overdue yet
+    with new_uow() as uow:
+        assert [a for a in uow.monitor.open_alerts() if a.cause is AlertCause.MEASURE_OVERDUE] == []
+    evaluate(new_uow, config, now=NOW + 2 * DAY, send_mail=False)
+    evaluate(new_uow, config, now=NOW + 3 * DAY, send_mail=False)
+    with new_uow() as uow:
+        (alert,) = [a for a in uow.monitor.open_alerts() if a.cause is AlertCause.MEASURE_OVERDUE]
+    assert alert.partner_her_id is None
+    assert alert.details == (f"Avvik {deviation.id}, tiltak 1: «Rett adressen» (Per), frist 11.03.2026",)
+    service.end_measure(new_uow(), deviation.id, 1, MeasureStatus.DONE, now=NOW + 3 * DAY)
+    evaluate(new_uow, config, now=NOW + 4 * DAY, send_mail=False)
+    with new_uow() as uow:
+        assert [a for a in uow.monitor.open_alerts() if a.cause is AlertCause.MEASURE_OVERDUE] == []

@@ -12,6 +12,8 @@ from itertools import count
 import pytest
 
 from samhandling.domain.calendar import OSLO, WorkingCalendar
+from samhandling.domain.deviations.deviation import Deviation, DeviationCategory, DeviationSeverity, Measure
+from samhandling.domain.deviations.overdue import evaluate_overdue_measures
 from samhandling.domain.identifiers import synthetic_person_id
 from samhandling.domain.messages import Direction, MessageState, StoredMessage
 from samhandling.domain.monitoring import (
@@ -605,6 +607,11 @@ def test_details_never_hold_an_eleven_digit_number() -> None:
     findings += evaluate_line_tests([LineTestResult(partner_her_id="100", at=NOW, ok=False, detail=FNR)])
     findings.append(Finding(cause=AlertCause.QUEUE_GROWING, partner_her_id=None, since=NOW, details=(FNR,)))
     findings += evaluate_partner_quiet({"100": every_working_day(date(2026, 2, 23), date(2026, 3, 31))}, NOW, CAL)
+    late = Measure(description=f"Ring om {FNR}", owner=FNR, deadline=date(2026, 4, 1))  # bypassing the checks
+    findings += evaluate_overdue_measures([Deviation(
+        title="x", description="x", occurred_at=NOW, category=DeviationCategory.TECHNICAL_FAULT,
+        severity=DeviationSeverity.LOW, registered_by="x", registered_at=NOW, measures=(late,), id=1)],
+        date(2026, 4, 7))
     assert {f.cause for f in findings} == set(AlertCause)
     for finding in findings:
         assert finding.details

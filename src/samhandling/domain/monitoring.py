@@ -81,6 +81,7 @@ class AlertCause(StrEnum):
     LINE_TEST_FAILED = "line_test_failed"
     INBOUND_FAILED = "inbound_failed"
     RECEIPT_CONFLICT = "receipt_conflict"
+    MEASURE_OVERDUE = "measure_overdue"
 
     @property
     def label(self) -> str:
@@ -99,7 +100,7 @@ class AlertCause(StrEnum):
     @property
     def node_wide(self) -> bool:
         """Whether the cause concerns the node itself rather than one partner."""
-        return self in (AlertCause.POLL_FAILING, AlertCause.QUEUE_GROWING)
+        return self in (AlertCause.POLL_FAILING, AlertCause.QUEUE_GROWING, AlertCause.MEASURE_OVERDUE)
 
 
 # The advice follows the cooperation procedure: test the line with a test message, contact the partner's
@@ -206,6 +207,13 @@ _CAUSES: dict[AlertCause, tuple[str, Severity, str]] = {
         "negativ kvittering som melding). Den første kvitteringen gjelder (en sendt kvittering er endelig, "
         "HITS 1168). Kontakt partens kontaktpunkt for feilsøking og finn ut hvilken som er riktig; send "
         "meldingen på nytt om mottakeren ikke har behandlet den.",
+    ),
+    AlertCause.MEASURE_OVERDUE: (
+        "Tiltak i avviksregisteret er på overtid",
+        Severity.WARNING,
+        "Fristen for tiltakene er gått ut, og de er verken gjennomført eller forkastet. Følg opp med eieren av "
+        "tiltaket, og meld det gjennomført (samhandling deviations measure N --done M) eller sett en ny frist "
+        "med et nytt tiltak. Avvik skal følges opp med tiltak (samhandlingsrutinen, punkt 2).",
     ),
 }
 

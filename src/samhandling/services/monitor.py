@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from samhandling.domain.calendar import WorkingCalendar
+from samhandling.domain.deviations.deviation import DeviationStatus
+from samhandling.domain.deviations.overdue import evaluate_overdue_measures
 from samhandling.domain.messages import MessageState, StoredMessage, as_utc, utc_now
 from samhandling.domain.monitoring import (
     Alert,
@@ -136,6 +138,8 @@ def gather(uow: UnitOfWork, config: MonitorConfig, at: datetime) -> Facts:
     findings += evaluate_queue(monitor.queue_samples(at - config.queue_window), at, window=config.queue_window)
     results = [r for t in monitor.line_tests(pending=False, limit=500) if (r := t.result()) is not None]
     findings += evaluate_line_tests(results)
+    open_deviations = [d for d in uow.deviations.list() if d.status is not DeviationStatus.CLOSED]
+    findings += evaluate_overdue_measures(open_deviations, at.astimezone(config.calendar.tz).date())
     findings += evaluate_partner_quiet(_history(monitor.incoming_activity(at - QUIET_HISTORY), partner_of,
                                                 config.calendar), at, config.calendar)
     return Facts(at=at, findings=findings, messages={m.id: m for m in candidates if m.id is not None},

@@ -153,3 +153,23 @@ def test_overdue_measures_are_alerted_once_to_our_own_side_and_the_alert_resolve
     evaluate(new_uow, config, now=NOW + 4 * DAY, send_mail=False)
     with new_uow() as uow:
         assert [a for a in uow.monitor.open_alerts() if a.cause is AlertCause.MEASURE_OVERDUE] == []
+
+
+def test_a_failed_checklist_case_is_a_broken_procedure_rule_registered_once(
+    new_uow: Callable[[], UnitOfWork],
+) -> None:
+    from samhandling.services.checklist_report import report_json as checklist_json
+    from tests.test_checklist_store import a_run
+
+    register(new_uow, HOSPITAL + MUNICIPALITY, local_her_ids={"8100"})
+    run = a_run()
+    with new_uow() as uow:
+        uow.checklist.add(run, checklist_json(run))
+        uow.commit()
+    (made,) = service.from_checklist_run(new_uow(), run.run_id, by="kari", now=NOW)
+    assert made.source is DeviationSource.PROCEDURE_RULE and made.source_ref == f"checklist:{run.run_id}:19"
+    assert made.category is DeviationCategory.ROUTINE_NOT_FOLLOWED and made.partner_her_ids == ("8200",)
+    assert "Ikke positiv kvittering: tilfelle 6" in made.description
+    assert [d.id for d in service.from_checklist_run(new_uow(), run.run_id, by="kari", now=NOW)] == [made.id]
+    with pytest.raises(DeviationError, match="Ingen kjøring av sjekklisten"):
+        service.from_checklist_run(new_uow(), "finnes-ikke", by="kari", now=NOW)

@@ -92,14 +92,27 @@ def deviations_new(
         "--from-message", help="Lag avviket fra en mottatt tilbakemelding om feil (DIALOG_AVVIK).")] = None,
     from_incident: Annotated[int | None, typer.Option("--from-incident", help="Lag avviket fra en "
                                                       "hendelse.")] = None,
+    from_checklist: Annotated[str | None, typer.Option(
+        "--from-checklist", help="Ett avvik per tilfelle som ikke besto i denne kjøringen av sjekklisten.")] = None,
     by: ByOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Registrer et avvik, for hånd eller fra et varsel, en mottatt tilbakemelding om feil eller en hendelse."""
+    """Registrer et avvik, for hånd eller fra et varsel, en mottatt tilbakemelding om feil, en hendelse eller en
+    kjøring av sjekklisten."""
     now, who = utc_now(), changed_by(by)
-    sources = [s for s in (from_alert, from_message, from_incident) if s is not None]
+    sources = [s for s in (from_alert, from_message, from_incident, from_checklist) if s is not None]
     if len(sources) > 1:
-        raise UserError("oppgi bare én av --from-alert, --from-message og --from-incident")
+        raise UserError("oppgi bare én av --from-alert, --from-message, --from-incident og --from-checklist")
+    if from_checklist is not None:
+        made = _run(lambda uow: service.from_checklist_run(uow(), from_checklist, by=who, now=now))
+        if as_json:
+            print(json.dumps([deviation_json(d, _today(now)) for d in made], ensure_ascii=False))
+        elif not made:
+            out.print(f"Ingen tilfeller i kjøring {from_checklist} er ikke bestått; ingen avvik registrert.",
+                      markup=False)
+        for d in made if not as_json else ():
+            out.print(f"Avvik {d.id} er registrert: {d.title}.", markup=False)
+        return
     if from_alert is not None:
         found = _run(lambda uow: service.from_alert(uow(), from_alert, by=who, now=now, severity=severity,
                                                     **({"category": category} if category else {})))

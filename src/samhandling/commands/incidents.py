@@ -221,8 +221,10 @@ def incidents_show(
     """Alt om én hendelse: status, historikk og telefonlogg."""
     at = parse_now(now) or utc_now()
     incident = _run(lambda uow: service.get_incident(uow(), incident_id))
+    held = [h for h in _run(lambda uow: hold_service.holds_now(uow())) if h.hold.incident_id == incident_id]
     if as_json:
-        print(json.dumps(incident_json(incident, at), ensure_ascii=False))
+        print(json.dumps(incident_json(incident, at) | {"held": [{"target": h.hold.target, "waiting": len(h.waiting)}
+                                                                  for h in held]}, ensure_ascii=False))
         return
     partners = ", ".join(incident.partner_her_ids) or "–"
     lines = [
@@ -240,6 +242,9 @@ def incidents_show(
         + (_when(incident.downtime_notice_at) if incident.downtime_notice_at else "ikke sendt")
         + (" (skal sendes nå)" if needs_downtime_notice(incident, at) else ""),
     ]
+    for h in held:  # the one line monitoring gives held messages: they are not failures
+        lines.append(f"Holdt tilbake:   {len(h.waiting)} meldinger til {h.hold.label} (nødrutinen, siden "
+                     f"{_when(h.hold.since)})")
     if incident.description:
         lines += ["", incident.description]
     if incident.updates:

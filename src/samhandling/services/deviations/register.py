@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from samhandling.domain.calendar import OSLO
+from samhandling.domain.checklist import CaseResult
 from samhandling.domain.deviations.deviation import (
     Deviation,
     DeviationCategory,
@@ -136,6 +137,29 @@ def from_procedure_rule(uow: UnitOfWork, rule_ref: str, *, title: str, descripti
     form = DeviationForm(title=title, description=description, category=DeviationCategory.ROUTINE_NOT_FOLLOWED,
                          severity=severity, occurred_at=occurred_at, partner_her_ids=partner_her_ids)
     return register_deviation(uow, form, by=by, now=now, source=DeviationSource.PROCEDURE_RULE, source_ref=rule_ref)
+
+
+def from_checklist_run(uow: UnitOfWork, run_id: str, *, by: str, now: datetime) -> list[Deviation]:
+    """One deviation per failed case of a checklist run (a broken rule of the procedure: §3.5's test cases
+    must pass), once per case. Partner is the municipality of the run."""
+    with uow:
+        stored = uow.checklist.get(run_id)
+        known = stored is not None and uow.parties.get(stored.run.municipality.her_id) is not None
+    if stored is None:
+        raise DeviationError(f"Ingen kjøring av sjekklisten med id {run_id}.")
+    run = stored.run
+    found = []
+    for case in run.cases:
+        if case.result is not CaseResult.FAILED:
+            continue
+        problems = ("; ".join(case.problems()) or "Tilfellet ble markert som ikke bestått.")[:3000]
+        partners = (run.municipality.her_id,) if known else ()
+        found.append(from_procedure_rule(
+            uow, f"checklist:{run_id}:{case.number}", title=f"Sjekklisten: tilfelle {case.number} ikke bestått",
+            description=f"{case.title}. Kjøring {run_id} med {run.municipality.name}. {problems}", by=by, now=now,
+            occurred_at=run.finished_at or run.started_at, partner_her_ids=partners,
+            severity=DeviationSeverity.MEDIUM))
+    return found
 
 
 def _load(uow: UnitOfWork, deviation_id: int) -> Deviation:

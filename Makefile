@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo demo-stop test bench lint typecheck clean
+.PHONY: install demo demo-stop test bench soak lint typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ test: $(STAMP)
 # Figures measured on this machine (speed, memory), one JSON line each, then a table. Never timed assertions.
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The long soak run: the local server and two nodes as processes, a few hundred messages, SIGKILLs of nodes and
+# server, database outages; one JSON line of figures per store (SQLite and PostgreSQL). E.g. SOAK_ARGS="--seed 7".
+SOAK_ARGS ?=
+soak: $(STAMP)
+	$(BIN)/python -m tests.soak $(SOAK_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

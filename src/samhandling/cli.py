@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -169,11 +170,19 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("Avbrutt.")
         sys.exit(130)
-    except OperationalError as exc:  # the database cannot be reached or refused the connection
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        err.print(f"Feil: {setting_error(exc)}", markup=False)
+        sys.exit(2)
+    except OperationalError as exc:  # the database cannot be reached, refused the connection or does not answer
         if os.environ.get("SAMHANDLING_DEBUG"):
             raise
         where = make_url(settings().effective_database_url).render_as_string(hide_password=True)
-        err.print(f"Feil: databasen {where} svarer ikke: {_first_line(exc.orig or exc)}", markup=False)
+        reason = _first_line(exc.orig or exc)
+        if type(exc.orig).__name__ == "ConnectionTimeout":
+            reason = f"fikk ingen forbindelse på {settings().database_connect_timeout:g} sekunder"
+        err.print(f"Feil: databasen {where} svarer ikke: {reason}", markup=False)
         sys.exit(2)
     except Exception as exc:  # the last guard: no traceback reaches a user
         if os.environ.get("SAMHANDLING_DEBUG"):
@@ -181,6 +190,31 @@ def main() -> None:
         err.print(f"Intern feil: {type(exc).__name__}: {_first_line(exc)} (sett SAMHANDLING_DEBUG=1 for detaljer)",
                   markup=False)
         sys.exit(3)
+
+
+_SETTING_RULES = {
+    "greater_than_equal": "må være minst {ge}",
+    "greater_than": "må være større enn {gt}",
+    "less_than_equal": "kan være høyst {le}",
+    "less_than": "må være mindre enn {lt}",
+    "float_parsing": "må være et tall",
+    "int_parsing": "må være et heltall",
+    "bool_parsing": "må være true eller false",
+}
+_SHOWN_INPUT = {"greater_than_equal", "greater_than", "less_than_equal", "less_than", "float_parsing", "int_parsing",
+                "bool_parsing"}
+
+
+def setting_error(exc: ValidationError) -> str:
+    """One Norwegian line for a setting with a bad value (the first one), naming the environment variable."""
+    first = exc.errors()[0]
+    name = "SAMHANDLING_" + "_".join(str(part) for part in first["loc"][:1]).upper()
+    rule = _SETTING_RULES.get(first["type"])
+    limits = {k: f"{v:g}" if isinstance(v, float) else v for k, v in first.get("ctx", {}).items()}
+    what = rule.format(**limits) if rule else f"er ugyldig ({first['msg']})"
+    shown = f"={first['input']}" if first["type"] in _SHOWN_INPUT else ""  # never a URL or a token
+    more = f" (og {len(exc.errors()) - 1} til)" if len(exc.errors()) > 1 else ""
+    return f"innstillingen {name}{shown} {what}{more}"
 
 
 def _first_line(exc: BaseException) -> str:

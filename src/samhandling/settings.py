@@ -95,6 +95,15 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the node's database, e.g. postgresql+psycopg://user@host:5432/samhandling; "
         "default a SQLite file <home>/samhandling.db.",
     )
+    database_connect_timeout: float = Field(
+        default=10.0, ge=2,
+        description="Seconds to wait for the database to accept a connection (PostgreSQL; libpq's least is 2).",
+    )
+    database_statement_timeout: float = Field(
+        default=30.0, gt=0,
+        description="Seconds a statement may take; the node waits for an answer a little longer, then the "
+        "connection counts as lost. On SQLite, how long to wait for another writer's lock.",
+    )
 
     @property
     def effective_schema_dir(self) -> Path:

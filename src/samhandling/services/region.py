@@ -108,18 +108,22 @@ class RegionNode:
 
 
 def prepare_node(name: str, home: Path, server: MessageServer, parties: list[Party], local: set[str],
-                 *, schema_dir: Path | None = None) -> RegionNode:
-    """A node home with the region's parties registered and a token for the HER-ids it serves."""
+                 *, schema_dir: Path | None = None, env: dict[str, str] | None = None) -> RegionNode:
+    """A node home with the region's parties registered and a token for the HER-ids it serves.
+
+    ``env`` adds settings of the node's own (its database, timeouts, ...), as ``SAMHANDLING_*`` variables.
+    """
     home.mkdir(parents=True, exist_ok=True)
-    env = clean_environment() | {
+    variables = clean_environment() | {
         "SAMHANDLING_HOME": str(home),
         "SAMHANDLING_MSH_URL": server.url,
         "SAMHANDLING_MSH_TOKEN": server.token(sorted(local)),
         "SAMHANDLING_MSH_LOCAL": "true",
     }
     if schema_dir is not None:
-        env["SAMHANDLING_SCHEMA_DIR"] = str(schema_dir)
-    node = RegionNode(name=name, home=home, local=local, env=env)
+        variables["SAMHANDLING_SCHEMA_DIR"] = str(schema_dir)
+    variables |= env or {}
+    node = RegionNode(name=name, home=home, local=local, env=variables)
     register = home / "parter.json"
     register.write_text(parties_json(parties, local), encoding="utf-8")
     node.run("parties", "import", str(register))

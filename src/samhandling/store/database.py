@@ -5,7 +5,11 @@ another, e.g. PostgreSQL (``postgresql+psycopg://user@host:5432/samhandling``).
 
 SQLite runs in WAL mode (readers do not block the writer) with foreign keys on and a busy timeout, and
 every transaction starts with ``BEGIN IMMEDIATE``: it takes the single write lock at once, so two
-transactions never both read and then fail to write, and writers queue instead of failing.
+transactions never both read and then fail to write, and writers queue instead of failing. The busy timeout
+is ``SAMHANDLING_DATABASE_STATEMENT_TIMEOUT``.
+
+PostgreSQL connections are bounded in time at every layer (see :mod:`samhandling.store.postgresql`): a database
+that does not answer is an error within the connect or statement timeout, never a command that hangs.
 """
 
 from __future__ import annotations
@@ -22,9 +26,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import StaticPool
 
 from samhandling.settings import Settings, load_settings
+from samhandling.store import postgresql
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # Any constant: PostgreSQL advisory lock held while migrating, so two processes starting at once take turns.
 _MIGRATION_LOCK = 7_263_540_211
 
@@ -38,7 +42,16 @@ def open_engine(url: str | None = None, *, settings: Settings | None = None, **o
 
     ``sqlite://`` (in memory) is one connection shared by everything, for tests: one unit of work at a time.
     """
-    found = make_url(url or database_url(settings))
+    cfg = settings or load_settings()
+    found = make_url(url or cfg.effective_database_url)
+    if found.get_backend_name() == "postgresql" and found.get_driver_name() == "psycopg":
+        connect_args = options.setdefault("connect_args", {})
+        for key, value in postgresql.connect_args(found, cfg.database_connect_timeout,
+                                                  cfg.database_statement_timeout).items():
+            connect_args.setdefault(key, value)
+        engine = create_engine(found, pool_pre_ping=True, **options)
+        postgresql.guard(engine, cfg.database_statement_timeout)
+        return engine
     if found.get_backend_name() != "sqlite":
         return create_engine(found, pool_pre_ping=True, **options)
     if not found.database or found.database == ":memory:":
@@ -47,21 +60,26 @@ def open_engine(url: str | None = None, *, settings: Settings | None = None, **o
         options.setdefault("connect_args", {}).setdefault("check_same_thread", False)
     else:
         Path(found.database).parent.mkdir(parents=True, exist_ok=True)
-    options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_SECONDS)
+    busy_seconds = cfg.database_statement_timeout
+    options.setdefault("connect_args", {}).setdefault("timeout", busy_seconds)
     engine = create_engine(found, **options)
-    event.listen(engine, "connect", _configure_sqlite)
+
+    def configure(dbapi_connection: Any, record: Any) -> None:
+        _configure_sqlite(dbapi_connection, record, busy_seconds)
+
+    event.listen(engine, "connect", configure)
     event.listen(engine, "begin", _begin_immediate)
     return engine
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def _configure_sqlite(dbapi_connection: Any, _record: Any, busy_seconds: float) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _begin_immediate).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
     finally:
         cursor.close()
 

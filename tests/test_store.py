@@ -240,7 +240,7 @@ def test_migrations_build_the_schema_from_empty_and_match_the_tables(empty_engin
     assert current_revision(empty_engine) is None
     assert not TABLES & set(inspect(empty_engine).get_table_names())
     upgrade(empty_engine)
-    assert current_revision(empty_engine) == head_revision() == "0009"
+    assert current_revision(empty_engine) == head_revision() == "0012"
     assert is_up_to_date(empty_engine)
     assert set(inspect(empty_engine).get_table_names()) >= TABLES
     with empty_engine.connect() as connection:

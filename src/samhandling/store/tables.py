@@ -265,3 +265,5 @@ transport delivery state, when it was read, and the application receipt it sent,
 from samhandling.store import checklist_tables as _checklist_tables  # noqa: E402,F401
 from samhandling.store import monitor_tables as _monitor_tables  # noqa: E402,F401
 from samhandling.store import register_tables as _register_tables  # noqa: E402,F401
+from samhandling.store.mail import tables as _mail_tables  # noqa: E402,F401
+from samhandling.store.notices import tables as _notice_tables  # noqa: E402,F401

@@ -15,7 +15,7 @@ which).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -135,6 +135,12 @@ def show_moment(moment: datetime) -> str:
     """«tirsdag 9. mars 2027 kl. 22:00» (Norwegian, Europe/Oslo)."""
     local = oslo(moment)
     return f"{WEEKDAYS[local.weekday()]} {local.day}. {MONTHS[local.month - 1]} {local.year} kl. {local:%H:%M}"
+
+
+def show_deadline(deadline: datetime) -> str:
+    """A deadline at local midnight as the day it closes: «utgangen av onsdag 3. februar 2027»."""
+    local = oslo(deadline) - timedelta(microseconds=1)
+    return f"utgangen av {WEEKDAYS[local.weekday()]} {local.day}. {MONTHS[local.month - 1]} {local.year}"
 
 
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")

@@ -57,10 +57,11 @@ class Recipient:
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
     reminded_version: int | None = None
+    reminded_at: datetime | None = None
     escalated_version: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("queued_at", "delivered_at", "acknowledged_at"):
+        for name in ("queued_at", "delivered_at", "acknowledged_at", "reminded_at"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, as_utc(name, value))

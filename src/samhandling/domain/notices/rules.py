@@ -79,14 +79,19 @@ def check_send(notice: Varsel, now: datetime, periods: Iterable[FreezePeriod], *
 
 def answer_deadline(sent_at: datetime, calendar: WorkingCalendar | None = None) -> datetime:
     """The end of the second working day after the local day of ``sent_at`` (UTC)."""
+    return end_of_working_days(sent_at, ANSWER_WORKING_DAYS, calendar)
+
+
+def end_of_working_days(moment: datetime, count: int, calendar: WorkingCalendar | None = None) -> datetime:
+    """The end (local midnight, in UTC) of the ``count``-th working day after the local day of ``moment``."""
     cal = calendar or WorkingCalendar()
-    day = cal.local_date(as_utc("sent_at", sent_at))
+    day = cal.local_date(as_utc("moment", moment))
     found = 0
     for _ in range(_LONGEST):
         day += timedelta(days=1)
         if cal.is_working_day(day):
             found += 1
-            if found == ANSWER_WORKING_DAYS:
+            if found == count:
                 after = day + timedelta(days=1)
                 return datetime(after.year, after.month, after.day, tzinfo=cal.tz).astimezone(UTC)
     raise NoticeError("Kalenderen har ingen arbeidsdager i denne perioden.")

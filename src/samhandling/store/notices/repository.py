@@ -87,7 +87,7 @@ def _recipient_values(r: Recipient) -> dict[str, Any]:
         "notice_id": r.notice_id, "key": r.key, "partner_her_id": r.partner_her_id, "email": r.email,
         "name": r.name, "version": r.version, "queued_at": r.queued_at, "delivered_at": r.delivered_at,
         "acknowledged_version": r.acknowledged_version, "acknowledged_at": r.acknowledged_at,
-        "acknowledged_by": r.acknowledged_by, "reminded_version": r.reminded_version,
+        "acknowledged_by": r.acknowledged_by, "reminded_version": r.reminded_version, "reminded_at": r.reminded_at,
         "escalated_version": r.escalated_version,
     }
 

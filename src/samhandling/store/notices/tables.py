@@ -94,6 +94,7 @@ notice_recipients = Table(
     Column("acknowledged_at", UtcDateTime, nullable=True),
     Column("acknowledged_by", String(100), nullable=True),
     Column("reminded_version", Integer, nullable=True),
+    Column("reminded_at", UtcDateTime, nullable=True),
     Column("escalated_version", Integer, nullable=True),
     UniqueConstraint("notice_id", "key"),
 )

@@ -105,6 +105,7 @@ def upgrade() -> None:
         sa.Column("acknowledged_at", Moment, nullable=True),
         sa.Column("acknowledged_by", sa.String(100), nullable=True),
         sa.Column("reminded_version", sa.Integer(), nullable=True),
+        sa.Column("reminded_at", Moment, nullable=True),
         sa.Column("escalated_version", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["notice_id"], ["notices.id"], name="fk_notice_recipients_notice_id_notices",
                                 ondelete="CASCADE"),

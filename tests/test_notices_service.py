@@ -230,3 +230,27 @@ def test_overdue_answers_are_reminded_once_then_escalated_once(ready: Callable[[
     deliver_notices(ready, config, now=at(friday))
     escalations = [m for m in to(smtp.mails, OWN) if m.subject.startswith("Varsel ikke bekreftet")]
     assert len(escalations) == 1 and HAMAR_CERT in escalations[0].body
+
+
+def test_our_expiring_certificate_proposes_one_certificate_notice(ready: Callable[[], NoticeUnitOfWork],
+                                                                  smtp: SmtpServer) -> None:
+    from samhandling.domain.certificates import Certificate, CertificateUsage
+    from samhandling.services.notices import NoticeStep
+    from samhandling.services.notices.certificates import propose_certificate_notices
+    from tests.notice_helpers import HOSPITAL
+
+    with ready() as uow:
+        uow.registers.certificates.put(Certificate(
+            her_id=HOSPITAL, serial="0a1b2c", subject="CN=Sykehuset Innlandet HF", usage=CertificateUsage.SIGNING,
+            valid_from=NOW - timedelta(days=700), valid_to=NOW + timedelta(days=30)))
+        uow.registers.certificates.put(Certificate(
+            her_id=HAMAR, serial="0d0e0f", subject="CN=Hamar kommune", usage=CertificateUsage.SIGNING,
+            valid_from=NOW - timedelta(days=700), valid_to=NOW + timedelta(days=20)))  # not ours
+        uow.commit()
+    config = config_for(smtp)
+    drafts = propose_certificate_notices(ready, config, now=NOW)
+    assert len(drafts) == 1 and drafts[0].kind is NoticeKind.CERTIFICATE and drafts[0].status is NoticeStatus.DRAFT
+    assert "SERIENUMMER A1B2C" in drafts[0].description.upper() and drafts[0].start >= NOW + timedelta(days=7)
+    assert propose_certificate_notices(ready, config, now=NOW + timedelta(days=1)) == []
+    step = NoticeStep(ready, config, clock=lambda: NOW + timedelta(days=2))
+    assert step()["proposed"] == 0

@@ -98,8 +98,10 @@ class Node:
             monitor = MonitorStep.from_settings(self.uow, self.settings, self.send_options)
         except ValueError as exc:
             raise ConfigurationError(f"overvåkingen: {exc}") from None
+        from samhandling.services.notices import NoticeStep
+
         return {"epj_catalog": catalog.run, "delivery_status": lambda: update_delivery_status(self.uow, transport),
-                "monitor": monitor}
+                "monitor": monitor, "notices": NoticeStep(self.notices_uow, self.notice_config())}
 
     # --- notices (issue 14) ---
 

@@ -362,10 +362,13 @@ def notices_run(now: NowOption = None) -> None:
     """Flytt varsler etter tid, purr forfalte svar og send e-post som venter (det noden gjør i hver runde)."""
     from samhandling.services.notices.acks import follow_up
     from samhandling.services.notices.authoring import advance
+    from samhandling.services.notices.certificates import propose_certificate_notices
     from samhandling.services.notices.sending import deliver_notices
 
     at = now_of(now)
     with notices_session() as (new_uow, config):
+        for draft in propose_certificate_notices(new_uow, config, now=at):
+            say(f"Eget sertifikat går snart ut: utkast {draft.id} til varsel om sertifikatbytte er laget.")
         moved = advance(new_uow, config, now=at)
         followed = follow_up(new_uow, config, now=at)
         run = deliver_notices(new_uow, config, now=lambda: at)

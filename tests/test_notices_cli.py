@@ -189,3 +189,31 @@ def test_no_double_mail_after_sigkill_during_sending(home: Path, stalling: tuple
     assert received.count(first[0]) == 1
     ok("notices", "run", "--now", "2027-02-01T11:00", home=home, **{**env, "SAMHANDLING_SMTP_URL": url})
     assert len(inbox.mails) == 3
+
+
+def test_samhandling_web_serves_the_change_channel(home: Path) -> None:
+    import time
+
+    import httpx
+
+    ok(*NEW, home=home)
+    ok("notices", "send", "1", "--now", "2027-02-01T09:00", home=home, SAMHANDLING_MELDINGSANSVARLIG=OWN)
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SAMHANDLING_")}
+    environment["SAMHANDLING_HOME"] = str(home)
+    server = subprocess.Popen([sys.executable, "-m", "samhandling", "web", "--port", str(port)], env=environment,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        page = None
+        for _ in range(150):
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/endringer", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert page is not None and page.status_code == 200
+        assert "Oppgradering av fagsystemet" in page.text  # the template's title (no profile of our own)
+        assert httpx.get(f"http://127.0.0.1:{port}/endringer/bekreft/1.1.1.1.x").status_code == 400
+    finally:
+        server.terminate()
+        server.wait(10)

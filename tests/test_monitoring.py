@@ -605,6 +605,9 @@ def test_details_never_hold_an_eleven_digit_number() -> None:
     findings += evaluate_line_tests([LineTestResult(partner_her_id="100", at=NOW, ok=False, detail=FNR)])
     findings.append(Finding(cause=AlertCause.QUEUE_GROWING, partner_her_id=None, since=NOW, details=(FNR,)))
     findings += evaluate_partner_quiet({"100": every_working_day(date(2026, 2, 23), date(2026, 3, 31))}, NOW, CAL)
+    # The notices' causes (samhandling.services.notices.monitoring) build their details from notice texts.
+    findings += [Finding(cause=cause, partner_her_id="100", since=NOW, details=(f"Varsel «{FNR}»",))
+                 for cause in (AlertCause.NOTICE_UNANSWERED, AlertCause.CERTIFICATE_EXPIRING)]
     assert {f.cause for f in findings} == set(AlertCause)
     for finding in findings:
         assert finding.details

@@ -227,9 +227,16 @@ def test_overdue_answers_are_reminded_once_then_escalated_once(ready: Callable[[
     friday = local_moment("2027-02-06 00:00")
     assert follow_up(ready, config, now=friday).escalated == (notice.id,)
     assert follow_up(ready, config, now=friday + timedelta(days=3)).escalated == ()
-    deliver_notices(ready, config, now=at(friday))
-    escalations = [m for m in to(smtp.mails, OWN) if m.subject.startswith("Varsel ikke bekreftet")]
-    assert len(escalations) == 1 and HAMAR_CERT in escalations[0].body
+    from samhandling.domain.monitoring import AlertCause
+    from samhandling.services.notices.monitoring import notice_findings
+
+    with ready() as uow:
+        findings = [f for f in notice_findings(uow, friday) if f.cause is AlertCause.NOTICE_UNANSWERED]
+    assert [(f.partner_her_id, len(f.details)) for f in findings] == [(HAMAR, 1)]
+    assert HAMAR_CERT in findings[0].details[0]
+    acknowledge_by_hand(ready, notice.id or 0, HAMAR, by="kari", now=friday)
+    with ready() as uow:
+        assert [f for f in notice_findings(uow, friday) if f.cause is AlertCause.NOTICE_UNANSWERED] == []
 
 
 def test_our_expiring_certificate_proposes_one_certificate_notice(ready: Callable[[], NoticeUnitOfWork],
@@ -254,3 +261,38 @@ def test_our_expiring_certificate_proposes_one_certificate_notice(ready: Callabl
     assert propose_certificate_notices(ready, config, now=NOW + timedelta(days=1)) == []
     step = NoticeStep(ready, config, clock=lambda: NOW + timedelta(days=2))
     assert step()["proposed"] == 0
+
+
+def test_the_monitoring_alerts_our_meldingsansvarlig_once_for_an_unanswered_notice(
+        ready: Callable[[], NoticeUnitOfWork], smtp: SmtpServer) -> None:
+    from samhandling.domain.monitoring import AlertCause
+    from samhandling.services.monitor import MonitorConfig, evaluate
+    from samhandling.services.notify import NotifyConfig
+
+    config = config_for(smtp)
+    first = create_notice(ready, upgrade_notice(), by="kari", now=NOW)
+    second = create_notice(ready, upgrade_notice("2027-02-24 22:00", "2027-02-24 23:00", title="Ny brannmur"),
+                           by="kari", now=NOW)
+    for notice in (first, second):
+        send_notice(ready, config, notice.id or 0, by="kari", now=NOW, freeze_reason="Avtalt")
+    deliver_notices(ready, config, now=at(NOW))
+    follow_up(ready, config, now=local_moment("2027-02-04 00:00"))
+    saturday = local_moment("2027-02-06 00:00")
+    follow_up(ready, config, now=saturday)
+    monitor = MonitorConfig(notify=NotifyConfig(smtp=Smtp.from_url(smtp.url), sender="samhandling@s.test",
+                                                meldingsansvarlig=(OWN,)))
+    before = len(smtp.mails)
+    for hours in (0, 1, 2):
+        evaluate(ready, monitor, now=saturday + timedelta(hours=hours))
+    with ready() as uow:
+        alerts = [a for a in uow.monitor.open_alerts() if a.cause is AlertCause.NOTICE_UNANSWERED]
+    assert sorted(a.partner_her_id or "" for a in alerts) == sorted([GJOVIK, HAMAR])  # one per partner
+    assert all(len(a.details) == 2 for a in alerts)  # naming both notices
+    new = smtp.mails[before:]
+    assert len(new) == 2 and all(m.rcpt_tos == [OWN] for m in new)  # ours only, once per alert
+    acknowledge_by_hand(ready, first.id or 0, GJOVIK, by="kari", now=saturday)
+    acknowledge_by_hand(ready, second.id or 0, GJOVIK, by="kari", now=saturday)
+    evaluate(ready, monitor, now=saturday + timedelta(hours=3))
+    with ready() as uow:
+        still = [a.partner_her_id for a in uow.monitor.open_alerts() if a.cause is AlertCause.NOTICE_UNANSWERED]
+    assert still == [HAMAR]

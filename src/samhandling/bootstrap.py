@@ -42,7 +42,7 @@ class Node:
     engine: Engine
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlNoticeUnitOfWork(self.engine)  # with the notices, which the monitoring reads
 
     @property
     def receive_options(self) -> ReceiveOptions:

@@ -81,6 +81,8 @@ class AlertCause(StrEnum):
     LINE_TEST_FAILED = "line_test_failed"
     INBOUND_FAILED = "inbound_failed"
     RECEIPT_CONFLICT = "receipt_conflict"
+    NOTICE_UNANSWERED = "notice_unanswered"
+    CERTIFICATE_EXPIRING = "certificate_expiring"
 
     @property
     def label(self) -> str:
@@ -206,6 +208,19 @@ _CAUSES: dict[AlertCause, tuple[str, Severity, str]] = {
         "negativ kvittering som melding). Den første kvitteringen gjelder (en sendt kvittering er endelig, "
         "HITS 1168). Kontakt partens kontaktpunkt for feilsøking og finn ut hvilken som er riktig; send "
         "meldingen på nytt om mottakeren ikke har behandlet den.",
+    ),
+    AlertCause.NOTICE_UNANSWERED: (
+        "Varsel om planlagt endring er ikke bekreftet",
+        Severity.ALERT,
+        "Parten har ikke bekreftet varselet innen to arbeidsdager, heller ikke etter påminnelse "
+        "(samhandlingsprosedyren 3.3). Kontakt partens kontaktpunkt for planlagt nedetid direkte, og registrer "
+        "svaret med «samhandling notices ack».",
+    ),
+    AlertCause.CERTIFICATE_EXPIRING: (
+        "Eget virksomhetssertifikat går snart ut",
+        Severity.WARNING,
+        "Bestill og installer nytt virksomhetssertifikat, oppdater adresseregisteret, og send varselet om "
+        "sertifikatbytte som er laget som utkast (samhandling notices list --status draft) til partene.",
     ),
 }
 

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 CLAIM = timedelta(minutes=2)
 """How long a sender holds a mail it is sending; another sender may take it after that."""
-OURS_ONLY = frozenset({AlertCause.RECEIPT_WARNING})
+OURS_ONLY = frozenset({AlertCause.RECEIPT_WARNING, AlertCause.NOTICE_UNANSWERED, AlertCause.CERTIFICATE_EXPIRING})
 """Causes mailed to our own meldingsansvarlig only, not to the partner."""
 
 

@@ -1,7 +1,8 @@
 """Acknowledgements (procedure §3.3: the recipient answers within two working days): by the signed one-click
 link in the mail, or recorded by hand by our meldingsansvarlig. Overdue answers are followed up once: the
-recipient is reminded, and when the reminder is not answered by the end of the next working day our own
-meldingsansvarlig gets one mail per notice and version (never a flood)."""
+recipient is reminded, and when the reminder is not answered by the end of the next working day the recipient
+is marked escalated: the daily monitoring then opens one alert per partner for our own meldingsansvarlig
+(:mod:`samhandling.services.notices.monitoring`, cause ``notice_unanswered``), mailed once, never a flood."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from samhandling.domain.notices.recipients import Recipient, RecipientState
 from samhandling.domain.notices.rules import end_of_working_days
 from samhandling.domain.notices.tokens import read_token
 from samhandling.services.notices.config import NoticeConfig
-from samhandling.services.notices.mails import MailWhat, escalation_mail
+from samhandling.services.notices.mails import MailWhat
 from samhandling.services.notices.sending import get_notice, queue_mail
 from samhandling.store.notices.unit_of_work import NoticeUnitOfWork
 
@@ -92,7 +93,7 @@ class FollowUp:
 
 
 def follow_up(new_uow: Callable[[], NoticeUnitOfWork], config: NoticeConfig, *, now: datetime) -> FollowUp:
-    """Remind each overdue recipient once per version; escalate to our meldingsansvarlig once per notice and
+    """Remind each overdue recipient once per version; mark it escalated (for the monitoring's alert) once per
     version when the reminder is not answered by the end of the next working day."""
     reminded: list[Recipient] = []
     escalated: list[int] = []
@@ -110,10 +111,6 @@ def follow_up(new_uow: Callable[[], NoticeUnitOfWork], config: NoticeConfig, *, 
                   and r.escalated_version != r.version):
                 by_notice.setdefault(n.id or 0, []).append(r)
         for notice_id, recipients in by_notice.items():
-            notice = get_notice(uow, notice_id)
-            if config.meldingsansvarlig:
-                who = [f"{r.name or ''} {r.email} (part {r.partner_her_id})".strip() for r in recipients]
-                uow.mail.add(escalation_mail(notice, who, config, now=now))
             for r in recipients:
                 uow.notices.put_recipient(Recipient(**{**r.__dict__, "escalated_version": r.version}))
             escalated.append(notice_id)

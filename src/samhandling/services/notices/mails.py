@@ -1,7 +1,8 @@
-"""The mails of notices, in Norwegian: the notice itself (new, changed, cancelled), the completion notice, the
-reminder of an overdue answer and the alert to our own meldingsansvarlig. Each has the full content in plain
-text and HTML (Jinja2 templates in ``templates/``) and, for the notice, an iCalendar file of the change window.
-The outbox key names notice, version, what and recipient, so that the same mail is never stored twice."""
+"""The mails of notices, in Norwegian: the notice itself (new, changed, cancelled), the completion notice and the
+reminder of an overdue answer (our own meldingsansvarlig hears of unanswered ones through the monitoring). Each
+has the full content in plain text and HTML (Jinja2 templates in ``templates/``) and, for the notice, an
+iCalendar file of the change window. The outbox key names notice, version, what and recipient, so that the same
+mail is never stored twice."""
 
 from __future__ import annotations
 
@@ -30,7 +31,6 @@ class MailWhat(StrEnum):
     CANCELLED = "avlyst"
     COMPLETED = "fullfort"
     REMINDER = "purring"
-    ESCALATION = "forfalt"
 
 
 @dataclass(frozen=True)
@@ -121,15 +121,3 @@ def notice_mail(n: Varsel, what: MailWhat, recipients: tuple[str, ...], config: 
                         ref=None if recipient_id is None else str(recipient_id), recipients=recipients,
                         subject=chosen.subject, text_body=text, html_body=html, attachments=attachments,
                         created_at=now)
-
-
-def escalation_mail(n: Varsel, overdue: list[str], config: NoticeConfig, *, now: datetime) -> OutgoingMail:
-    """One mail per notice and version to our meldingsansvarlig: who has not answered after the reminder."""
-    assert n.id is not None
-    lines = "\n".join(f"- {who}" for who in overdue)
-    text = (f"Varselet «{n.title}» ({show_moment(n.start)}), varselnummer {n.id} versjon {n.version}, er ikke "
-            f"bekreftet innen fristen, heller ikke etter påminnelse, av:\n{lines}\n\n"
-            f"Kontakt mottakerne direkte, eller registrer bekreftelsen med «samhandling notices ack {n.id}».\n")
-    return OutgoingMail(key=f"{TOPIC}:{n.id}:v{n.version}:{MailWhat.ESCALATION.value}", topic="notice_escalation",
-                        recipients=config.meldingsansvarlig, subject=f"Varsel ikke bekreftet: {n.title}",
-                        text_body=text, created_at=now)

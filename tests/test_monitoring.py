@@ -612,6 +612,9 @@ def test_details_never_hold_an_eleven_digit_number() -> None:
         title="x", description="x", occurred_at=NOW, category=DeviationCategory.TECHNICAL_FAULT,
         severity=DeviationSeverity.LOW, registered_by="x", registered_at=NOW, measures=(late,), id=1)],
         date(2026, 4, 7))
+    # The notices' causes (samhandling.services.notices.monitoring) build their details from notice texts.
+    findings += [Finding(cause=cause, partner_her_id="100", since=NOW, details=(f"Varsel «{FNR}»",))
+                 for cause in (AlertCause.NOTICE_UNANSWERED, AlertCause.CERTIFICATE_EXPIRING)]
     assert {f.cause for f in findings} == set(AlertCause)
     for finding in findings:
         assert finding.details

@@ -6,6 +6,8 @@ services; tests build the same :class:`Node` from a test database or swap in fak
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,10 +17,12 @@ from sqlalchemy import Engine
 from samhandling.services.catalog import EpjCatalog
 from samhandling.services.delivery_status import update_delivery_status
 from samhandling.services.monitor_step import MonitorStep
+from samhandling.services.notices.config import NoticeConfig
 from samhandling.services.receive import ReceiveOptions
 from samhandling.services.send import SendOptions
 from samhandling.settings import Settings, load_settings
 from samhandling.store.database import open_engine, upgrade
+from samhandling.store.notices.unit_of_work import SqlNoticeUnitOfWork
 from samhandling.store.unit_of_work import SqlUnitOfWork
 from samhandling.transport.auth import BearerToken, HelseIdClientCredentials
 from samhandling.transport.base import Transport
@@ -38,7 +42,7 @@ class Node:
     engine: Engine
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlNoticeUnitOfWork(self.engine)  # with the notices, which the monitoring reads
 
     @property
     def receive_options(self) -> ReceiveOptions:
@@ -94,8 +98,48 @@ class Node:
             monitor = MonitorStep.from_settings(self.uow, self.settings, self.send_options)
         except ValueError as exc:
             raise ConfigurationError(f"overvåkingen: {exc}") from None
+        from samhandling.services.notices import NoticeStep
+
         return {"epj_catalog": catalog.run, "delivery_status": lambda: update_delivery_status(self.uow, transport),
-                "monitor": monitor}
+                "monitor": monitor, "notices": NoticeStep(self.notices_uow, self.notice_config())}
+
+    # --- notices (issue 14) ---
+
+    def notices_uow(self) -> SqlNoticeUnitOfWork:
+        return SqlNoticeUnitOfWork(self.engine)
+
+    def notice_config(self) -> NoticeConfig:
+        """The notices' settings; raises ConfigurationError for settings that cannot be used."""
+        from samhandling.domain.notices.freeze import FreezeDefaults
+        from samhandling.domain.notices.model import NoticeError
+        from samhandling.services.mail import SmtpServer, SmtpUrlError
+        from samhandling.services.notify import split_addresses
+
+        cfg = self.settings
+        try:
+            smtp = SmtpServer.from_url(cfg.smtp_url, ca_file=cfg.smtp_ca_file) if cfg.smtp_url else None
+            defaults = FreezeDefaults.parse(cfg.freeze_christmas, cfg.freeze_summer)
+        except (SmtpUrlError, NoticeError) as exc:
+            raise ConfigurationError(str(exc)) from None
+        return NoticeConfig(organisation=cfg.organisation_name, sender=cfg.notice_from or cfg.alert_from,
+                            meldingsansvarlig=split_addresses(cfg.meldingsansvarlig), public_url=cfg.public_url,
+                            secret=self._notice_secret(), smtp=smtp, freeze_defaults=defaults)
+
+    def _notice_secret(self) -> bytes:
+        if self.settings.notice_secret:
+            return self.settings.notice_secret.encode("utf-8")
+        path = self.settings.home / "notices.key"
+        try:
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(descriptor, "w") as file:
+                    file.write(secrets.token_urlsafe(32))
+            return path.read_text(encoding="utf-8").strip().encode("utf-8")
+        except FileExistsError:
+            return path.read_text(encoding="utf-8").strip().encode("utf-8")
+        except OSError as exc:
+            raise ConfigurationError(f"kan ikke lese eller lage nøkkelen {path}: {exc.strerror}") from None
 
     def close(self) -> None:
         self.engine.dispose()

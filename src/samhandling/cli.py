@@ -22,6 +22,7 @@ from samhandling.commands.deviations import deviations_app
 from samhandling.commands.incidents import hold, holds, incidents_app, release
 from samhandling.commands.monitor import alerts_app, monitor_app, ping
 from samhandling.commands.msh import msh_app
+from samhandling.commands.notices import freeze_app, notices_app
 from samhandling.commands.parties import parties_app, patients_app
 from samhandling.commands.partners import partners_app
 
@@ -54,6 +55,19 @@ app.add_typer(deviations_app, name="deviations")
 app.command("hold")(hold)
 app.command("release")(release)
 app.command("holds")(holds)
+app.add_typer(notices_app, name="notices")
+app.add_typer(freeze_app, name="freeze")
+
+
+@app.command()
+def web(
+    host: Annotated[str, typer.Option("--host", help="Adressen tjeneren lytter på.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Porten tjeneren lytter på.")] = 8080,
+) -> None:
+    """Nodens webtjener: endringskanalen (/endringer, .atom, .ics) og bekreftelseslenkene i varslene."""
+    from samhandling.commands.web import serve
+
+    serve(host, port)
 
 
 @app.command()

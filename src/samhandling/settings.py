@@ -90,6 +90,21 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(
         default=None, ge=0, le=65535, description="Port of the node's Prometheus /metrics endpoint; unset: off.")
     metrics_host: str = Field(default="127.0.0.1", description="Address the /metrics endpoint listens on.")
+    # --- notices and the public change channel (issue 14) ---
+    organisation_name: str = Field(
+        default="Vår organisasjon", description="Our organisation's name in notices and the change channel.")
+    notice_from: str | None = Field(
+        default=None, description="Sender address of notices to partners; default the monitoring's (alert_from).")
+    public_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="The address partners reach the node's web server at (`samhandling web`): acknowledgement "
+        "links and the change channel.")
+    notice_secret: str | None = Field(
+        default=None, description="Secret for the signed acknowledgement links; default a key kept in "
+        "<home>/notices.key (made on first use).")
+    freeze_christmas: str = Field(
+        default="12-21/01-02", description="Default Christmas freeze (MM-DD/MM-DD, to the year after).")
+    freeze_summer: str = Field(default="06-20/08-15", description="Default summer freeze (MM-DD/MM-DD).")
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the node's database, e.g. postgresql+psycopg://user@host:5432/samhandling; "

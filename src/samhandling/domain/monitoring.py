@@ -82,6 +82,8 @@ class AlertCause(StrEnum):
     INBOUND_FAILED = "inbound_failed"
     RECEIPT_CONFLICT = "receipt_conflict"
     MEASURE_OVERDUE = "measure_overdue"
+    NOTICE_UNANSWERED = "notice_unanswered"
+    CERTIFICATE_EXPIRING = "certificate_expiring"
 
     @property
     def label(self) -> str:
@@ -214,6 +216,19 @@ _CAUSES: dict[AlertCause, tuple[str, Severity, str]] = {
         "Fristen for tiltakene er gått ut, og de er verken gjennomført eller forkastet. Følg opp med eieren av "
         "tiltaket, og meld det gjennomført (samhandling deviations measure N --done M) eller sett en ny frist "
         "med et nytt tiltak. Avvik skal følges opp med tiltak (samhandlingsrutinen, punkt 2).",
+    ),
+    AlertCause.NOTICE_UNANSWERED: (
+        "Varsel om planlagt endring er ikke bekreftet",
+        Severity.ALERT,
+        "Parten har ikke bekreftet varselet innen to arbeidsdager, heller ikke etter påminnelse "
+        "(samhandlingsprosedyren 3.3). Kontakt partens kontaktpunkt for planlagt nedetid direkte, og registrer "
+        "svaret med «samhandling notices ack».",
+    ),
+    AlertCause.CERTIFICATE_EXPIRING: (
+        "Eget virksomhetssertifikat går snart ut",
+        Severity.WARNING,
+        "Bestill og installer nytt virksomhetssertifikat, oppdater adresseregisteret, og send varselet om "
+        "sertifikatbytte som er laget som utkast (samhandling notices list --status draft) til partene.",
     ),
 }
 

@@ -142,6 +142,9 @@ def gather(uow: UnitOfWork, config: MonitorConfig, at: datetime) -> Facts:
     findings += evaluate_overdue_measures(open_deviations, at.astimezone(config.calendar.tz).date())
     findings += evaluate_partner_quiet(_history(monitor.incoming_activity(at - QUIET_HISTORY), partner_of,
                                                 config.calendar), at, config.calendar)
+    from samhandling.services.notices.monitoring import notice_findings
+
+    findings += notice_findings(uow, at)
     return Facts(at=at, findings=findings, messages={m.id: m for m in candidates if m.id is not None},
                  parties=parties)
 

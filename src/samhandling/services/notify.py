@@ -9,110 +9,36 @@ partner, that partner's contact point for troubleshooting from the contact list 
 cooperation procedure asks to «Varsle samhandlingspart dersom feil mistenkes eller avdekkes». A warning
 (:attr:`AlertCause.RECEIPT_WARNING`: "no action needed yet") is for ourselves only; it suspects nothing yet.
 
-The SMTP server is ``SAMHANDLING_SMTP_URL``: ``smtp://host:port`` (plain, port 25 by default),
-``smtp://host:587?starttls=true`` (STARTTLS, required once asked for), or ``smtps://host:465`` (TLS from the
-start); ``user:password@`` before the host logs in. Mail carries no patient data: the texts come from
+The SMTP server is ``SAMHANDLING_SMTP_URL`` (:class:`samhandling.services.mail.SmtpServer`); the sending itself
+is :func:`samhandling.services.mail.send_messages`. Mail carries no patient data: the texts come from
 :func:`samhandling.domain.monitoring.alert_mail` and the daily summary, and are masked for eleven-digit runs.
 """
 
 from __future__ import annotations
 
 import logging
-import smtplib
-import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
-from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from samhandling.domain.contacts import ContactPurpose
 from samhandling.domain.messages import redact_person_ids, utc_now
 from samhandling.domain.monitoring import Alert, AlertCause, alert_mail
+from samhandling.services.mail import MAIL_POLICY, SmtpServer, send_messages
+from samhandling.services.mail import SMTP_TIMEOUT as SMTP_TIMEOUT  # re-exported
+from samhandling.services.mail import SmtpUrlError as SmtpUrlError  # re-exported
 from samhandling.settings import Settings
 from samhandling.store.monitor_repositories import MailKind, MonitorMail
 from samhandling.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-SMTP_TIMEOUT = 20.0
 CLAIM = timedelta(minutes=2)
 """How long a sender holds a mail it is sending; another sender may take it after that."""
-OURS_ONLY = frozenset({AlertCause.RECEIPT_WARNING})
+OURS_ONLY = frozenset({AlertCause.RECEIPT_WARNING, AlertCause.NOTICE_UNANSWERED, AlertCause.CERTIFICATE_EXPIRING})
 """Causes mailed to our own meldingsansvarlig only, not to the partner."""
-
-
-class SmtpUrlError(ValueError):
-    """``SAMHANDLING_SMTP_URL`` cannot be used; the message says why, in Norwegian."""
-
-
-@dataclass(frozen=True)
-class SmtpServer:
-    """Where and how to deliver mail, read from an ``smtp://`` or ``smtps://`` URL."""
-
-    host: str
-    port: int
-    implicit_tls: bool = False
-    starttls: bool = False
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    ca_file: Path | None = None
-    timeout: float = SMTP_TIMEOUT
-
-    @classmethod
-    def from_url(cls, url: str, *, ca_file: Path | None = None, timeout: float = SMTP_TIMEOUT) -> SmtpServer:
-        parts = urlsplit(url.strip())
-        scheme = parts.scheme.lower()
-        if scheme not in ("smtp", "smtps"):
-            raise SmtpUrlError(f"SMTP-adressen må begynne med smtp:// eller smtps:// (fikk «{scheme or url}»).")
-        if not parts.hostname:
-            raise SmtpUrlError("SMTP-adressen mangler vertsnavn, for eksempel smtp://127.0.0.1:2525.")
-        try:
-            port = parts.port
-        except ValueError:
-            raise SmtpUrlError("SMTP-adressen har et ugyldig portnummer.") from None
-        options = {k.lower(): v[-1].strip().lower() for k, v in parse_qs(parts.query).items()}
-        starttls = options.get("starttls", "false") in ("1", "true", "yes", "ja")
-        if scheme == "smtps" and starttls:
-            raise SmtpUrlError("smtps:// bruker TLS fra start; STARTTLS gjelder bare smtp://.")
-        return cls(
-            host=parts.hostname,
-            port=port or (465 if scheme == "smtps" else 25),
-            implicit_tls=scheme == "smtps",
-            starttls=starttls,
-            username=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password is not None else None,
-            ca_file=ca_file,
-            timeout=timeout,
-        )
-
-    def tls_context(self) -> ssl.SSLContext:
-        context = ssl.create_default_context()
-        if self.ca_file is not None:
-            context.load_verify_locations(cafile=str(self.ca_file))
-        return context
-
-    def connect(self) -> smtplib.SMTP:
-        """An open, greeted and (when asked) encrypted and logged-in connection."""
-        connection: smtplib.SMTP
-        if self.implicit_tls:
-            connection = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.tls_context())
-        else:
-            connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        try:
-            connection.ehlo()
-            if self.starttls:
-                connection.starttls(context=self.tls_context())
-                connection.ehlo()
-            if self.username is not None:
-                connection.login(self.username, self.password or "")
-        except BaseException:
-            connection.close()
-            raise
-        return connection
 
 
 @dataclass(frozen=True)
@@ -209,11 +135,6 @@ class MailRun:
     error: str | None = None
 
 
-MAIL_POLICY = SMTP.clone(max_line_length=998)
-"""Headers are not folded (RFC 5322's hard limit is 998): Python's folding of encoded words drops the space
-between them, so a Norwegian subject would arrive as «–Gjøvik» instead of «– Gjøvik»."""
-
-
 def email_message(mail: MonitorMail, sender: str) -> EmailMessage:
     message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = sender
@@ -272,43 +193,4 @@ def deliver_mails(new_uow: Callable[[], UnitOfWork], config: NotifyConfig, *, no
 
 def _send(server: SmtpServer, sender: str, mails: Sequence[MonitorMail]) -> list[str | None]:
     """Send each mail; the error text for each that failed (None for sent). One connection for all."""
-    try:
-        connection = server.connect()
-    except (OSError, smtplib.SMTPException) as exc:
-        error = _describe(exc, server)
-        return [error] * len(mails)
-    outcomes: list[str | None] = []
-    try:
-        for mail in mails:
-            try:
-                refused = connection.send_message(email_message(mail, sender), from_addr=sender,
-                                                  to_addrs=list(mail.recipients))
-            except (OSError, smtplib.SMTPException) as exc:
-                outcomes.append(_describe(exc, server))
-                continue
-            if refused:  # taken for the others: sending again would repeat it for them
-                log.warning("mail refused for some recipients", extra={"mail_id": mail.id, "refused": len(refused)})
-            outcomes.append(None)
-    finally:
-        try:
-            connection.quit()
-        except (OSError, smtplib.SMTPException):
-            connection.close()
-    outcomes += ["Forbindelsen til SMTP-tjeneren ble brutt."] * (len(mails) - len(outcomes))
-    return outcomes
-
-
-def _describe(exc: BaseException, server: SmtpServer) -> str:
-    where = f"{server.host}:{server.port}"
-    if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return f"Innloggingen på SMTP-tjeneren {where} ble avvist ({exc.smtp_code})."
-    if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-        return f"SMTP-tjeneren {where} svarte {exc.smtp_code}: {text}"
-    if isinstance(exc, ssl.SSLError):
-        return f"TLS mot SMTP-tjeneren {where} feilet: {exc.reason or exc}"
-    if isinstance(exc, TimeoutError):
-        return f"SMTP-tjeneren {where} svarte ikke i tide."
-    if isinstance(exc, OSError):
-        return f"Får ikke kontakt med SMTP-tjeneren {where}: {exc.strerror or exc}"
-    return f"Sending til SMTP-tjeneren {where} feilet: {exc}"
+    return send_messages(server, sender, [(email_message(mail, sender), mail.recipients) for mail in mails])

@@ -267,3 +267,5 @@ from samhandling.store import monitor_tables as _monitor_tables  # noqa: E402,F4
 from samhandling.store import register_tables as _register_tables  # noqa: E402,F401
 from samhandling.store.deviations import tables as _deviation_tables  # noqa: E402,F401
 from samhandling.store.incidents import tables as _incident_tables  # noqa: E402,F401
+from samhandling.store.mail import tables as _mail_tables  # noqa: E402,F401
+from samhandling.store.notices import tables as _notice_tables  # noqa: E402,F401

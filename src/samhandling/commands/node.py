@@ -15,7 +15,7 @@ import typer
 
 from samhandling import eventlog
 from samhandling.bootstrap import ConfigurationError, Node, bootstrap
-from samhandling.commands.common import UserError, out, settings
+from samhandling.commands.common import UserError, err, out, settings
 from samhandling.services.metrics import serve_metrics
 from samhandling.services.node import NodeParts, release_dead_claims, run_forever, run_once
 from samhandling.services.outbox import deliver_due
@@ -98,4 +98,15 @@ def send_outbox() -> None:
     parts = _parts(node)
     result = deliver_due(parts.new_uow, parts.transport, worker=parts.worker, lease=parts.lease,
                          backoff=parts.backoff)
+    if result.failed:
+        with node.uow() as uow:
+            for message_id in result.failed:
+                message = uow.messages.get(message_id)
+                what = (f"{message.msg_type} {message.msg_id} til HER {message.recipient_her_id}"
+                        if message is not None else f"melding {message_id}")
+                err.print(f"Ikke sendt: {what}: {result.reasons.get(message_id, 'ukjent feil')}", markup=False)
     out.print(f"Sendt: {len(result.sent)}, feilet: {len(result.failed)}", markup=False)
+    parts.transport.close()
+    node.close()
+    if result.failed:
+        raise typer.Exit(1)

@@ -21,13 +21,17 @@ from samhandling.transport.base import Envelope, Transport, TransportError
 
 log = logging.getLogger(__name__)
 
+MISSING_ADDRESS = "meldingen mangler avsender eller mottaker og kan ikke sendes"
+
 
 @dataclass
 class OutboxRun:
-    """What one pass over the outbox did: stored message ids sent and failed."""
+    """What one pass over the outbox did: stored message ids sent and failed, and why each failed (Norwegian,
+    without patient data)."""
 
     sent: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    reasons: dict[int, str] = field(default_factory=dict)
 
 
 def deliver_due(
@@ -56,10 +60,10 @@ def _deliver(new_uow: Callable[[], UnitOfWork], transport: Transport, item: Outb
         message = uow.messages.get(item.message_id)
     if message is None or message.sender_her_id is None or message.recipient_her_id is None:
         with new_uow() as uow:
-            uow.outbox.mark_failed(item, "meldingen mangler avsender eller mottaker og kan ikke sendes",
-                                   backoff=backoff)
+            uow.outbox.mark_failed(item, MISSING_ADDRESS, backoff=backoff)
             uow.commit()
         run.failed.append(item.message_id)
+        run.reasons[item.message_id] = MISSING_ADDRESS
         return
     envelope = Envelope(msg_id=message.msg_id, sender_her_id=message.sender_her_id,
                         recipient_her_id=message.recipient_her_id, payload=message.raw, is_apprec=message.is_apprec,
@@ -76,6 +80,7 @@ def _deliver(new_uow: Callable[[], UnitOfWork], transport: Transport, item: Outb
             except LeaseLostError:
                 pass  # another worker took over after our lease ran out; it decides
         run.failed.append(item.message_id)
+        run.reasons[item.message_id] = str(exc)
         return
     with new_uow() as uow:
         try:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from tests.support.cli import run_cli
@@ -66,3 +68,66 @@ def test_outbox_send_when_the_server_is_down(tmp_path: Path, schema_dir: Path) -
                      env={"SAMHANDLING_MSH_URL": f"http://127.0.0.1:{port}", "SAMHANDLING_MSH_TOKEN": "t"})
     assert result.returncode == 1
     assert "Ikke sendt: DIALOG_FORESPORSEL" in result.stderr
+
+
+@pytest.mark.parametrize(("variable", "value", "expected"), [
+    ("SAMHANDLING_POLL_INTERVAL", "abc", "innstillingen SAMHANDLING_POLL_INTERVAL=«abc» må være et tall"),
+    ("SAMHANDLING_POLL_INTERVAL", "-1", "innstillingen SAMHANDLING_POLL_INTERVAL=«-1» må være større enn 0"),
+    ("SAMHANDLING_DATABASE_URL", "tull://x", "innstillingen SAMHANDLING_DATABASE_URL må være en SQLAlchemy-URL"),
+    ("SAMHANDLING_RECEIPT_DEADLINES", "{", "innstillingen SAMHANDLING_RECEIPT_DEADLINES må være gyldig JSON"),
+])
+def test_a_bad_setting_is_one_norwegian_line(tmp_path: Path, variable: str, value: str, expected: str) -> None:
+    result = run_cli("messages", "list", home=tmp_path, env={variable: value})
+    assert result.returncode == 2
+    assert result.stderr.startswith("Feil: " + expected), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Intern feil" not in result.stderr and "ValidationError" not in result.stderr
+
+
+def test_a_home_that_is_a_file_is_named(tmp_path: Path) -> None:
+    home = tmp_path / "fil"
+    home.write_text("")
+    result = run_cli("messages", "list", home=home)
+    assert result.returncode == 2
+    assert "SAMHANDLING_HOME" in result.stderr and "må være en mappe" in result.stderr
+
+
+def test_a_misspelled_variable_is_reported(tmp_path: Path) -> None:
+    result = run_cli("messages", "list", home=tmp_path, env={"SAMHANDLING_POL_INTERVAL": "5"})
+    assert result.returncode == 0
+    assert ("Merk: SAMHANDLING_POL_INTERVAL er ingen innstilling og brukes ikke "
+            "(mente du SAMHANDLING_POLL_INTERVAL?).") in result.stderr
+
+
+def test_ctrl_c_in_a_command_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("samhandling.commands.common.load_settings", interrupted)
+    result = run_cli("messages", "list", home=tmp_path)
+    assert result.returncode == 130
+    assert result.stderr.strip() == "Avbrutt."
+
+
+def test_ctrl_c_while_starting_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+                                           ) -> None:
+    class Interrupting:
+        def find_spec(self, name: str, *_: object) -> None:
+            if name == "samhandling.cli":
+                raise KeyboardInterrupt
+
+    monkeypatch.delitem(sys.modules, "samhandling.cli")
+    monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
+    from samhandling.entry import main
+
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 130
+    assert capsys.readouterr().err == "Avbrutt.\n"
+
+
+def test_bad_usage_is_one_line_and_points_to_the_help(tmp_path: Path) -> None:
+    result = run_cli("messages", "show", home=tmp_path)
+    assert result.returncode == 2
+    first, second = result.stderr.strip().splitlines()
+    assert first.startswith("Feil: ") and second == "Se «samhandling messages show --help»."

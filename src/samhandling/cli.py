@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from typer._click import exceptions as click  # the Click that Typer vendors and raises
+from typer.exceptions import Abort
 
 from samhandling.commands import messages, node
 from samhandling.commands.agreements import agreements_app
@@ -151,16 +153,29 @@ def demo(
         raise UserError(str(exc)) from None
 
 
+EXIT_INTERRUPTED = 130
+
+
 def main() -> None:
     """Entry point: turns every known fault into one line on stderr and a non-zero exit."""
     try:
-        app()
+        code = app(standalone_mode=False)  # Click's own handling would print English ("Aborted!")
+    except Abort:  # end of input inside a prompt
+        err.print("Avbrutt.")
+        sys.exit(EXIT_INTERRUPTED)
+    except click.NoArgsIsHelpError as exc:  # the help is printed already
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:  # bad usage: one line, and where to read more
+        err.print(f"Feil: {exc.format_message()}", markup=False)
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            err.print(f"Se «{exc.ctx.command_path} --help».", markup=False)
+        sys.exit(exc.exit_code)
     except UserError as exc:
         err.print(f"Feil: {exc}", markup=False)
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("Avbrutt.")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except OperationalError as exc:  # the database cannot be reached or refused the connection
         if os.environ.get("SAMHANDLING_DEBUG"):
             raise
@@ -173,6 +188,9 @@ def main() -> None:
         err.print(f"Intern feil: {type(exc).__name__}: {_first_line(exc)} (sett SAMHANDLING_DEBUG=1 for detaljer)",
                   markup=False)
         sys.exit(3)
+    if code == EXIT_INTERRUPTED:  # Typer turns Ctrl-C inside a command into this exit status, silently
+        err.print("Avbrutt.")
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _first_line(exc: BaseException) -> str:

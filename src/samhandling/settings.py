@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from samhandling.standards.schemas import SchemaSet
@@ -95,6 +95,28 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the node's database, e.g. postgresql+psycopg://user@host:5432/samhandling; "
         "default a SQLite file <home>/samhandling.db.",
     )
+
+    @field_validator("home")
+    @classmethod
+    def _home_is_a_folder(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError("må være en mappe, men er en fil")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_usable(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        try:
+            make_url(value).get_dialect()
+        except (ArgumentError, NoSuchModuleError, ValueError):
+            raise ValueError("må være en SQLAlchemy-URL som sqlite:///sti/til/fil.db eller "
+                             "postgresql+psycopg://bruker@vert:5432/database") from None
+        return value
 
     @property
     def effective_schema_dir(self) -> Path:

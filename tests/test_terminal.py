@@ -131,3 +131,21 @@ def test_bad_usage_is_one_line_and_points_to_the_help(tmp_path: Path) -> None:
     assert result.returncode == 2
     first, second = result.stderr.strip().splitlines()
     assert first.startswith("Feil: ") and second == "Se «samhandling messages show --help»."
+
+
+@pytest.mark.parametrize("args", [
+    ("monitor", "run", "--now", "2026-12-07T12:00"),
+    ("alerts", "ack", "1", "--by", "Kari", "--now", "2026-12-07T12:00"),
+    ("alerts", "resolve", "1", "--by", "Kari", "--now", "2026-12-07T12:00"),
+    ("monitor", "report", "--send", "--now", "2026-12-07T12:00"),
+])
+def test_now_is_refused_on_commands_that_store(tmp_path: Path, args: tuple[str, ...]) -> None:
+    result = run_cli(*args, home=tmp_path)
+    assert result.returncode == 2
+    assert "--now brukes til å lese" in result.stderr and "--test" in result.stderr
+    assert not (tmp_path / "samhandling.db").exists()  # refused before anything was opened or stored
+
+
+def test_now_still_reads(tmp_path: Path) -> None:
+    result = run_cli("monitor", "status", "--now", "2026-12-07T12:00", home=tmp_path)
+    assert result.returncode == 0, result.stderr

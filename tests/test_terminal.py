@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import socket
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from samhandling.domain.clock import OSLO
 from tests.support.cli import run_cli
 from tests.support.region import local_server
 from tests.test_messages_cli import hospital_home
@@ -149,3 +151,44 @@ def test_now_is_refused_on_commands_that_store(tmp_path: Path, args: tuple[str, 
 def test_now_still_reads(tmp_path: Path) -> None:
     result = run_cli("monitor", "status", "--now", "2026-12-07T12:00", home=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo"])
+def test_one_clock_oslo_for_people_offsets_in_messages(tmp_path: Path, schema_dir: Path, zone: str) -> None:
+    home = _queued_foresporsel(tmp_path, schema_dir)
+    env = {"TZ": zone}
+    (stored,) = json.loads(run_cli("messages", "list", "--json", home=home, env=env).stdout)
+    created = datetime.fromisoformat(stored["created_at"])
+    raw = bootstrap_raw(home, stored["id"])
+    gen_date = datetime.fromisoformat(etree.fromstring(raw).findtext(".//{*}GenDate") or "")
+    assert gen_date.utcoffset() == created.astimezone(OSLO).utcoffset()  # Oslo time, with its offset
+    assert abs(gen_date - created) < timedelta(seconds=2)
+    listed = run_cli("messages", "list", home=home, env=env, columns=200).stdout
+    assert created.astimezone(OSLO).strftime("%d.%m.%Y %H:%M") in listed
+    shown = run_cli("messages", "show", str(stored["id"]), home=home, env=env, columns=200).stdout
+    assert created.astimezone(OSLO).strftime("%d.%m.%Y %H:%M") in shown
+
+
+def bootstrap_raw(home: Path, message_id: int) -> bytes:
+    from samhandling.bootstrap import bootstrap
+    from samhandling.settings import Settings
+
+    node = bootstrap(Settings(home=home))
+    with node.uow() as uow:
+        message = uow.messages.get(message_id)
+    node.close()
+    assert message is not None
+    return message.raw
+
+
+@pytest.mark.parametrize(("moment", "written"), [
+    ("2026-03-29T00:59:59+00:00", "2026-03-29T01:59:59+01:00"),  # the last second of winter time
+    ("2026-03-29T01:00:00+00:00", "2026-03-29T03:00:00+02:00"),  # summer time begins
+    ("2026-10-25T00:30:00+00:00", "2026-10-25T02:30:00+02:00"),  # the hour that comes twice: first
+    ("2026-10-25T01:30:00+00:00", "2026-10-25T02:30:00+01:00"),  # and second time
+])
+def test_message_time_across_daylight_saving(moment: str, written: str) -> None:
+    from samhandling.domain.clock import message_time
+    from samhandling.standards.binding import format_scalar
+
+    assert format_scalar(message_time(datetime.fromisoformat(moment))) == written

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from samhandling.domain.clock import from_message, shown
 from samhandling.domain.identifiers import mask_person_id, person_id_problem
 from samhandling.standards.binding import is_model
 from samhandling.standards.kith import BL, CS, CV, PQ, TS, URL
@@ -80,7 +81,8 @@ def _header_rows(head: MsgHead, table: Table) -> None:
     info = head.msg_info
     table.add_row("Meldingstype", f"{info.type.dn or ''} ({info.type.v})".strip())
     table.add_row("MsgId", info.msg_id)
-    table.add_row("Generert", info.gen_date.isoformat())
+    table.add_row("Generert", f"{shown(from_message(info.gen_date), seconds=True)} (norsk tid)"
+                  if info.gen_date is not None else "—")
     if info.processing_status is not None:
         table.add_row("Behandlingsstatus", f"{info.processing_status.dn or ''} ({info.processing_status.v})")
     table.add_row("Avsender", organisation_line(info.sender.organisation))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,10 +42,12 @@ def _swapped_environment(env: Mapping[str, str]) -> Iterator[None]:
         for key in [k for k in os.environ if k.startswith("SAMHANDLING_")]:
             del os.environ[key]
         os.environ.update(env)
+        time.tzset()  # a TZ in ``env`` is the server's zone for this call
         yield
     finally:
         os.environ.clear()
         os.environ.update(saved)
+        time.tzset()
 
 
 def run_cli(*args: str | Path, home: Path | None = None, env: Mapping[str, str] | None = None,

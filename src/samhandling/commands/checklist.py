@@ -19,6 +19,7 @@ import typer
 
 from samhandling.commands.common import UserError, err, out, settings
 from samhandling.domain.checklist import CHECK_SHORT, TRIGGER_TEXT, CaseResult, ChecklistRun, Side, Trigger
+from samhandling.domain.clock import shown, shown_date
 
 if TYPE_CHECKING:
     from samhandling.bootstrap import Node
@@ -107,7 +108,7 @@ def _case_lines(run: ChecklistRun, *, details: bool) -> None:
 
 def _summary(run: ChecklistRun) -> None:
     _say(f"Kjøring {run.run_id}: {run.municipality.name} og {run.hospital.name}, "
-         f"{run.started_at.astimezone():%d.%m.%Y %H:%M}. Bestått {run.passed} av {len(run.cases)}, "
+         f"{shown(run.started_at)}. Bestått {run.passed} av {len(run.cases)}, "
          f"ikke bestått {run.failed}, ikke kjørt {run.not_run}.")
 
 
@@ -256,7 +257,7 @@ def history(
         return
     for r in runs:
         status = "bestått" if r.all_passed else f"{r.failed} ikke bestått, {r.not_run} ikke kjørt"
-        _say(f"{r.run_id}  {r.started_at.astimezone():%d.%m.%Y %H:%M}  {r.municipality.name} – {r.hospital.name}  "
+        _say(f"{r.run_id}  {shown(r.started_at)}  {r.municipality.name} – {r.hospital.name}  "
              f"{TRIGGER_TEXT[r.trigger]}  {r.passed}/{len(r.cases)} ({status})")
 
 
@@ -317,7 +318,7 @@ def coverage(as_json: JsonOption = False) -> None:
         _say(f"{h.hospital_name}: {h.configuration.label}{now}")
         for t in h.tested:
             _say(f"    testet mot {t.epj_system}: {t.municipality_name}, kjøring {t.run_id} "
-                 f"{t.at.astimezone():%d.%m.%Y}")
+                 f"{shown_date(t.at)}")
         for system in h.missing:
             _say(f"    MANGLER test mot en kommune med {system}")
     for m in found.municipalities:

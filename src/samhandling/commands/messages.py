@@ -11,6 +11,7 @@ from rich.table import Table
 
 from samhandling.bootstrap import Node, bootstrap
 from samhandling.commands.common import UserError, err, out, read_file, settings
+from samhandling.domain.clock import shown
 from samhandling.domain.identifiers import mask_person_id
 from samhandling.domain.messages import Direction, MessageState, StoredMessage
 from samhandling.services.node import first_line, is_database_outage
@@ -162,7 +163,7 @@ def list_messages(
     for m in found:
         table.add_row(str(m.id), "inn" if m.direction is Direction.INCOMING else "ut", m.msg_type, m.msg_id,
                       m.sender_her_id or "", m.recipient_her_id or "", m.state.label, ", ".join(m.error_codes),
-                      m.created_at.astimezone().strftime("%Y-%m-%d %H:%M"))
+                      shown(m.created_at))
     out.print(table)
 
 
@@ -200,7 +201,7 @@ def show_message(
             out.print(f"{key}: {value}", markup=False)
     out.print("Journal:")
     for entry in journal:
-        out.print(f"  {entry.at.astimezone():%Y-%m-%d %H:%M:%S} {entry.state.label}: {entry.detail}", markup=False)
+        out.print(f"  {shown(entry.at, seconds=True)} {entry.state.label}: {entry.detail}", markup=False)
 
 
 @messages_app.command("avvik")

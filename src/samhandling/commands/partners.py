@@ -8,7 +8,6 @@ or CPA), and the journal of every change to the registers; with ``partners certi
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,6 +35,7 @@ from samhandling.commands.register_session import (
     write_output,
 )
 from samhandling.domain.agreements import AREA_TEXT, STATUS_TEXT
+from samhandling.domain.clock import oslo_today
 from samhandling.domain.contacts import PURPOSE_TEXT
 from samhandling.domain.parties import PartyKind
 from samhandling.domain.registers import CATEGORY_TEXT, Entity, PartnerCategory
@@ -107,7 +107,7 @@ def partners_show(
 
     with session() as node:
         details = get_partner(node.uow(), her_id)
-    today = date.today()
+    today = oslo_today()
     if as_json:
         print_json(partner_details_json(details, today=today))
         return

@@ -18,9 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
+from samhandling.domain.clock import as_utc as as_utc  # re-exported: many modules import them from here
+from samhandling.domain.clock import utc_now as utc_now
 from samhandling.domain.identifiers import mask_person_id
 
 
@@ -164,17 +166,6 @@ class InvalidTransitionError(ValueError):
         super().__init__(f"En melding kan ikke gå fra «{from_state.label}» til «{to_state.label}».")
         self.from_state = from_state
         self.to_state = to_state
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(name: str, value: datetime) -> datetime:
-    """``value`` in UTC; ValueError for a naive datetime, whose zone would be a guess."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be an aware datetime (UTC), not a naive one")
-    return value.astimezone(UTC)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,6 +26,7 @@ from samhandling.domain.monitoring import (
     QueueSample,
     ReceiptDeadlines,
     Severity,
+    StoppedSend,
     acknowledge,
     alert_mail,
     evaluate_line_tests,
@@ -34,6 +35,7 @@ from samhandling.domain.monitoring import (
     evaluate_queue,
     evaluate_receipts,
     evaluate_sending,
+    evaluate_stopped,
     handled_messages,
     open_alert,
     reconcile,
@@ -605,6 +607,8 @@ def test_details_never_hold_an_eleven_digit_number() -> None:
     findings += evaluate_line_tests([LineTestResult(partner_her_id="100", at=NOW, ok=False, detail=FNR)])
     findings.append(Finding(cause=AlertCause.QUEUE_GROWING, partner_her_id=None, since=NOW, details=(FNR,)))
     findings += evaluate_partner_quiet({"100": every_working_day(date(2026, 2, 23), date(2026, 3, 31))}, NOW, CAL)
+    findings += evaluate_stopped([StoppedSend(message_id=2, msg_type="APPREC", recipient_her_id="1001", stopped_at=NOW,
+                                              reason=f"avvist for {FNR}")])
     assert {f.cause for f in findings} == set(AlertCause)
     for finding in findings:
         assert finding.details

@@ -192,3 +192,65 @@ def test_message_time_across_daylight_saving(moment: str, written: str) -> None:
     from samhandling.standards.binding import format_scalar
 
     assert format_scalar(message_time(datetime.fromisoformat(moment))) == written
+
+
+def test_an_apprec_that_can_never_be_sent_is_stopped_shown_and_cancelled(tmp_path: Path, samples_dir: Path,
+                                                                          schema_dir: Path) -> None:
+    home = hospital_home(tmp_path)
+    env = {"SAMHANDLING_SCHEMA_DIR": str(schema_dir)}
+    received = run_cli("receive", samples_dir / INNLEGGELSESRAPPORT, home=home, env=env)
+    assert received.returncode == 0, received.stderr
+    with local_server(tmp_path, [*HOSPITAL_PARTIES]) as server:
+        env |= {"SAMHANDLING_MSH_URL": server.url, "SAMHANDLING_MSH_TOKEN": server.token(["59", "90998", "91090"])}
+        sent = run_cli("outbox", "send", home=home, env=env)
+        assert sent.returncode == 1
+        assert "Kan ikke sendes (prøves ikke igjen): APPREC" in sent.stderr and "EDI 2.0-APIet" in sent.stderr
+        again = run_cli("outbox", "send", home=home, env=env)  # not tried again by itself
+        assert again.returncode == 0 and "Sendt: 0, feilet: 0" in again.stdout
+
+    listed = json.loads(run_cli("outbox", "list", "--json", home=home).stdout)
+    (stopped,) = listed
+    assert stopped["stopped"] is True and stopped["state"] == "send_stopped" and "EDI 2.0" in stopped["reason"]
+    text = run_cli("outbox", "list", home=home, columns=300).stdout
+    assert "«Kan ikke sendes»" in text and "årsak:" in text and "0 meldinger venter, 1 kan ikke sendes." in text
+
+    later = (datetime.now(OSLO) + timedelta(hours=100)).isoformat()  # past 96 hours: still no receipt deadline
+    status = json.loads(run_cli("monitor", "status", "--json", "--now", later, home=home).stdout)
+    assert [f["cause"] for f in status["findings"]] == ["send_stopped"]
+    assert status["overdue_messages"] == []
+    report = json.loads(run_cli("monitor", "report", "--json", home=home).stdout)
+    assert report["sent"] == 0
+    assert [(r["msg_type"], r["sent"], r["not_sent"]) for r in report["traffic"] if r["msg_type"] == "APPREC"] == [
+        ("APPREC", 0, 1)]
+
+    ran = json.loads(run_cli("monitor", "run", "--json", home=home).stdout)
+    assert len(ran["opened"]) == 1 and ran["open"] == ran["opened"]
+    (alert,) = json.loads(run_cli("alerts", "list", "--json", home=home).stdout)
+    assert alert["cause"] == "send_stopped" and alert["title"] == "Melding kan ikke sendes"
+    assert alert["partner_her_id"] is None and alert["message_ids"] == [stopped["id"]]
+
+    cancelled = run_cli("outbox", "cancel", str(stopped["id"]), "--by", "Kari", home=home)
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert f"Melding {stopped['id']} er avbrutt og sendes ikke." in cancelled.stdout
+    assert json.loads(run_cli("outbox", "list", "--json", home=home).stdout) == []
+    assert "Utboksen er tom" in run_cli("outbox", "list", home=home).stdout
+    twice = run_cli("outbox", "cancel", str(stopped["id"]), "--by", "Kari", home=home)
+    assert twice.returncode == 2 and "venter ikke i utboksen" in twice.stderr
+    resolved = json.loads(run_cli("monitor", "run", "--json", home=home).stdout)
+    assert resolved["resolved"] == [alert["id"]] and resolved["open"] == []
+
+
+def test_outbox_retry_puts_a_stopped_message_back(tmp_path: Path, samples_dir: Path, schema_dir: Path) -> None:
+    home = hospital_home(tmp_path)
+    run_cli("receive", samples_dir / INNLEGGELSESRAPPORT, home=home, env={"SAMHANDLING_SCHEMA_DIR": str(schema_dir)})
+    with local_server(tmp_path, [*HOSPITAL_PARTIES]) as server:
+        env = {"SAMHANDLING_MSH_URL": server.url, "SAMHANDLING_MSH_TOKEN": server.token(["59", "90998", "91090"])}
+        assert run_cli("outbox", "send", home=home, env=env).returncode == 1
+        (stopped,) = json.loads(run_cli("outbox", "list", "--json", home=home).stdout)
+        retried = run_cli("outbox", "retry", str(stopped["id"]), "--by", "Kari", home=home)
+        assert retried.returncode == 0, retried.stderr
+        (waiting,) = json.loads(run_cli("outbox", "list", "--json", home=home).stdout)
+        assert waiting["state"] == "queued" and waiting["stopped"] is False
+        assert "Kan ikke sendes" in run_cli("outbox", "send", home=home, env=env).stderr
+    unknown = run_cli("outbox", "retry", "999", "--by", "Kari", home=home)
+    assert unknown.returncode == 2 and "fant ingen utgående melding med id 999" in unknown.stderr

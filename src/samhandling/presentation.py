@@ -23,6 +23,11 @@ from samhandling.standards.msghead import MsgHead, Organisation, Patient
 from samhandling.standards.validation import PERSON_ID_TYPES, ValidationReport
 
 
+def count(number: int, singular: str, plural: str) -> str:
+    """A number with the right Norwegian form: «1 kontaktpunkt», «2 meldinger»."""
+    return f"{number} {singular if number == 1 else plural}"
+
+
 def masked(text: str) -> str:
     """``text`` with a valid person identifier masked; anything else unchanged."""
     candidate = text.strip()

@@ -81,6 +81,7 @@ class AlertCause(StrEnum):
     LINE_TEST_FAILED = "line_test_failed"
     INBOUND_FAILED = "inbound_failed"
     RECEIPT_CONFLICT = "receipt_conflict"
+    SEND_STOPPED = "send_stopped"
 
     @property
     def label(self) -> str:
@@ -99,7 +100,7 @@ class AlertCause(StrEnum):
     @property
     def node_wide(self) -> bool:
         """Whether the cause concerns the node itself rather than one partner."""
-        return self in (AlertCause.POLL_FAILING, AlertCause.QUEUE_GROWING)
+        return self in (AlertCause.POLL_FAILING, AlertCause.QUEUE_GROWING, AlertCause.SEND_STOPPED)
 
 
 # The advice follows the cooperation procedure: test the line with a test message, contact the partner's
@@ -206,6 +207,15 @@ _CAUSES: dict[AlertCause, tuple[str, Severity, str]] = {
         "negativ kvittering som melding). Den første kvitteringen gjelder (en sendt kvittering er endelig, "
         "HITS 1168). Kontakt partens kontaktpunkt for feilsøking og finn ut hvilken som er riktig; send "
         "meldingen på nytt om mottakeren ikke har behandlet den.",
+    ),
+    AlertCause.SEND_STOPPED: (
+        "Melding kan ikke sendes",
+        Severity.ALERT,
+        "Transporten har avvist meldingen for godt, så noden prøver ikke igjen av seg selv; den er ikke sendt og "
+        "venter ikke på kvittering. Feilen ligger hos oss (oppsett eller meldingen selv), ikke hos parten. Se "
+        "årsaken med «samhandling outbox list», rett den og send på nytt med «samhandling outbox retry ID», "
+        "eller avbryt med «samhandling outbox cancel ID». En applikasjonskvittering til en melding som kom som "
+        "fil, kan ikke sendes over EDI 2.0-APIet; da avbrytes den.",
     ),
 }
 
@@ -500,6 +510,33 @@ def evaluate_sending(
                 f"Melding {item.message_id}: {item.attempts} forsøk siden {_when(item.queued_at)}, siste feil: {error}",
             )
         )
+    return _aggregate(hits)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoppedSend:
+    """An outgoing message the transport refused for good, with the reason (without patient data)."""
+
+    message_id: int
+    msg_type: str
+    recipient_her_id: str | None
+    stopped_at: datetime
+    reason: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stopped_at", as_utc("stopped_at", self.stopped_at))
+
+
+def evaluate_stopped(stopped: Iterable[StoppedSend]) -> list[Finding]:
+    """``send_stopped`` for every message that can never be sent as it is: shown to our own meldingsansvarlig
+    (the fault is ours), never counted as waiting for a receipt."""
+    hits: dict[AlertKey, list[_Hit]] = defaultdict(list)
+    for item in stopped:
+        to = f" til HER-id {item.recipient_her_id}" if item.recipient_her_id else ""
+        hits[(AlertCause.SEND_STOPPED, None)].append(_Hit(
+            item.message_id, item.stopped_at,
+            f"Melding {item.message_id} ({item.msg_type}{to}) kan ikke sendes siden {_when(item.stopped_at)}: "
+            f"{_short(redact_person_ids(item.reason))}"))
     return _aggregate(hits)
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from samhandling.domain.calendar import WorkingCalendar
-from samhandling.domain.messages import MessageState, StoredMessage, as_utc, utc_now
+from samhandling.domain.messages import Direction, MessageState, StoredMessage, as_utc, utc_now
 from samhandling.domain.monitoring import (
     Alert,
     AlertCause,
@@ -35,12 +35,14 @@ from samhandling.domain.monitoring import (
     PollResult,
     QueueSample,
     ReceiptDeadlines,
+    StoppedSend,
     evaluate_line_tests,
     evaluate_partner_quiet,
     evaluate_polling,
     evaluate_queue,
     evaluate_receipts,
     evaluate_sending,
+    evaluate_stopped,
     reconcile,
 )
 from samhandling.domain.monitoring import acknowledge as acknowledge_rule
@@ -50,6 +52,7 @@ from samhandling.services.notify import MailRun, NotifyConfig, deliver_mails, qu
 from samhandling.settings import Settings
 from samhandling.standards import apprec
 from samhandling.store.monitor_repositories import AttemptKind, DuplicateOpenAlertError
+from samhandling.store.repositories import MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -117,6 +120,19 @@ class Facts:
     parties: Parties
 
 
+def _stopped_sends(uow: UnitOfWork) -> list[StoppedSend]:
+    """Outgoing messages the transport refused for good, with the reason kept on their last outbox item."""
+    found = []
+    query = MessageQuery(direction=Direction.OUTGOING, states=frozenset({MessageState.SEND_STOPPED}), limit=None)
+    for message in uow.messages.list(query):
+        assert message.id is not None
+        last = uow.outbox.latest(message.id)
+        found.append(StoppedSend(message_id=message.id, msg_type=message.msg_type or "ukjent type",
+                                 recipient_her_id=message.recipient_her_id, stopped_at=message.updated_at,
+                                 reason=(last.last_error if last is not None else None) or "ukjent årsak"))
+    return found
+
+
 def gather(uow: UnitOfWork, config: MonitorConfig, at: datetime) -> Facts:
     """Read the facts and run every rule; writes nothing."""
     parties = uow.parties.all()
@@ -127,6 +143,7 @@ def gather(uow: UnitOfWork, config: MonitorConfig, at: datetime) -> Facts:
     findings = evaluate_receipts(candidates, at, config.calendar, config.deadlines, partner_of,
                                  error_texts=ERROR_TEXTS, handled=monitor.handled())
     findings += evaluate_sending(monitor.pending_sends(), partner_of, min_attempts=config.min_send_attempts)
+    findings += evaluate_stopped(_stopped_sends(uow))
     polls = [PollResult(at=a.at, ok=a.ok, error=a.error) for a in monitor.attempts(AttemptKind.POLL, limit=50)]
     findings += evaluate_polling(polls, min_failures=config.min_poll_failures)
     findings += evaluate_queue(monitor.queue_samples(at - config.queue_window), at, window=config.queue_window)

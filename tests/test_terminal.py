@@ -254,3 +254,51 @@ def test_outbox_retry_puts_a_stopped_message_back(tmp_path: Path, samples_dir: P
         assert "Kan ikke sendes" in run_cli("outbox", "send", home=home, env=env).stderr
     unknown = run_cli("outbox", "retry", "999", "--by", "Kari", home=home)
     assert unknown.returncode == 2 and "fant ingen utgående melding med id 999" in unknown.stderr
+
+
+def _checklist_home(tmp_path: Path, *, one_service: bool = False) -> Path:
+    from tests.test_checklist_cli import PARTIES
+
+    parties = [p for p in PARTIES["parties"] if not (one_service and p["her_id"] == "8202")]
+    register = tmp_path / "parter.json"
+    register.write_text(json.dumps({"parties": parties}, ensure_ascii=False), encoding="utf-8")
+    home = tmp_path / "hjem"
+    assert run_cli("parties", "import", register, home=home).returncode == 0
+    return home
+
+
+def test_checklist_refuses_swapped_sides_before_the_run(tmp_path: Path) -> None:
+    home = _checklist_home(tmp_path)
+    result = run_cli("checklist", "run", "--hospital", "8200", "--municipality", "8100", home=home)
+    assert result.returncode == 2
+    assert ("--hospital 8200 (Gjøvik kommune) er registrert som kommune, ikke helseforetak; "
+            "har du byttet om --hospital og --municipality?") in result.stderr
+    assert json.loads(run_cli("checklist", "history", "--json", home=home).stdout) == []
+
+
+def test_checklist_refuses_a_gp_office_as_municipality(tmp_path: Path) -> None:
+    home = _checklist_home(tmp_path)
+    assert run_cli("partners", "add", "8200", "--category", "legekontor", home=home).returncode == 0
+    result = run_cli("checklist", "run", "--hospital", "8100", "--municipality", "8200", home=home)
+    assert result.returncode == 2
+    assert "--municipality 8200 (Gjøvik kommune) er registrert som legekontor, ikke kommune" in result.stderr
+
+
+def test_checklist_says_before_the_run_that_the_municipality_needs_two_services(tmp_path: Path) -> None:
+    home = _checklist_home(tmp_path, one_service=True)
+    result = run_cli("checklist", "run", "--hospital", "8100", "--municipality", "8200", home=home)
+    assert result.returncode == 2
+    assert "kommunen Gjøvik kommune (HER-id 8200) har bare én tjeneste i registeret" in result.stderr
+    assert "tilfelle 9, 10, 11 og 13" in result.stderr and "registrer en tjeneste til" in result.stderr
+
+
+@pytest.mark.parametrize(("target", "expected"), [
+    ("finnes-ikke/rapport.pdf", "finnes ikke"),
+    ("rapport.docx", "rapporten skrives som .pdf, .html eller .json"),
+    (".", "rapporten skrives som"),
+])
+def test_checklist_checks_the_report_path_before_the_run(tmp_path: Path, target: str, expected: str) -> None:
+    home = _checklist_home(tmp_path)
+    result = run_cli("checklist", "run", "--hospital", "8100", "--municipality", "8200",
+                     "--report", tmp_path / target, home=home)
+    assert result.returncode == 2 and expected in result.stderr, result.stderr

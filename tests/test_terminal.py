@@ -302,3 +302,22 @@ def test_checklist_checks_the_report_path_before_the_run(tmp_path: Path, target:
     result = run_cli("checklist", "run", "--hospital", "8100", "--municipality", "8200",
                      "--report", tmp_path / target, home=home)
     assert result.returncode == 2 and expected in result.stderr, result.stderr
+
+
+def test_help_and_usage_errors_are_norwegian(tmp_path: Path) -> None:
+    helped = run_cli("messages", "list", "--help", home=tmp_path, columns=120)
+    assert helped.returncode == 0
+    assert "Bruk: samhandling messages list [VALG]" in helped.stdout
+    assert "Vis denne hjelpen og avslutt." in helped.stdout
+    for english in ("Usage", "Options", "Show this message", "list[", "default:", "<text", "<integer"):
+        assert english not in helped.stdout, english
+    for args, expected in [
+        (("messages", "list", "--limit", "x"), "Feil: ugyldig verdi for '--limit': må være et heltall"),
+        (("messages", "list", "--limit", "0"), "Feil: ugyldig verdi for '--limit': må være minst 1"),
+        (("messages", "list", "--ukjent"), "Feil: ukjent valg --ukjent"),
+        (("finnes-ikke",), "Feil: ukjent kommando «finnes-ikke»"),
+        (("messages", "show"), "Feil: mangler argumentet"),
+    ]:
+        result = run_cli(*args, home=tmp_path)
+        assert result.returncode == 2
+        assert result.stderr.splitlines()[0].startswith(expected), result.stderr

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from typer._click import exceptions as click  # the Click that Typer vendors and raises
 from typer.exceptions import Abort
 
-from samhandling.commands import messages, node
+from samhandling.commands import messages, node, norsk
 from samhandling.commands.agreements import agreements_app
 from samhandling.commands.checklist import checklist_app
 from samhandling.commands.common import UserError, err, out, read_file, settings
@@ -158,6 +158,7 @@ EXIT_INTERRUPTED = 130
 
 def main() -> None:
     """Entry point: turns every known fault into one line on stderr and a non-zero exit."""
+    norsk.install()
     try:
         code = app(standalone_mode=False)  # Click's own handling would print English ("Aborted!")
     except Abort:  # end of input inside a prompt
@@ -166,7 +167,7 @@ def main() -> None:
     except click.NoArgsIsHelpError as exc:  # the help is printed already
         sys.exit(exc.exit_code)
     except click.ClickException as exc:  # bad usage: one line, and where to read more
-        err.print(f"Feil: {exc.format_message()}", markup=False)
+        err.print(f"Feil: {norsk.usage_error(exc.format_message())}", markup=False)
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
             err.print(f"Se «{exc.ctx.command_path} --help».", markup=False)
         sys.exit(exc.exit_code)

@@ -321,3 +321,18 @@ def test_help_and_usage_errors_are_norwegian(tmp_path: Path) -> None:
         result = run_cli(*args, home=tmp_path)
         assert result.returncode == 2
         assert result.stderr.splitlines()[0].startswith(expected), result.stderr
+
+
+def test_the_console_log_is_plain_norwegian_by_default() -> None:
+    import logging
+
+    from samhandling.eventlog import JsonLines, PlainLines
+
+    record = logging.LogRecord("samhandling.node", logging.WARNING, __file__, 1, "send failed", (), None)
+    record.message_id = 12
+    record.error = "avvist for 15076500565"
+    record.created = datetime(2026, 7, 1, 10, 0, tzinfo=OSLO).timestamp()
+    line = PlainLines().format(record)
+    assert line == ("01.07.2026 10:00:00 advarsel: sending feilet, prøves igjen "
+                    "(message_id=12, error=avvist for 150765*****)")
+    assert json.loads(JsonLines().format(record))["event"] == "send failed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -159,6 +160,9 @@ EXIT_INTERRUPTED = 130
 def main() -> None:
     """Entry point: turns every known fault into one line on stderr and a non-zero exit."""
     norsk.install()
+    quiet = logging.getLogger("samhandling")
+    if not quiet.handlers:  # commands say what happened in Norwegian; node run and msh serve set up their own log
+        quiet.addHandler(logging.NullHandler())
     try:
         code = app(standalone_mode=False)  # Click's own handling would print English ("Aborted!")
     except Abort:  # end of input inside a prompt

@@ -10,6 +10,7 @@ import socket
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from enum import StrEnum
 from types import FrameType
 from typing import Annotated
 
@@ -30,6 +31,11 @@ log = logging.getLogger("samhandling.node")
 
 node_app = typer.Typer(help="Noden: sender utboksen, henter meldinger og kvitterer.", no_args_is_help=True)
 outbox_app = typer.Typer(help="Utboksen: meldinger som venter på transporten.", no_args_is_help=True)
+
+
+class LogFormat(StrEnum):
+    TEXT = "tekst"
+    JSON = "json"
 
 
 def _parts(node: Node) -> NodeParts:
@@ -54,12 +60,15 @@ def _parts(node: Node) -> NodeParts:
 def run(
     once: Annotated[bool, typer.Option("--once", help="Én runde, så avslutt.")] = False,
     interval: Annotated[float | None, typer.Option(min=0.05, help="Sekunder mellom rundene.")] = None,
+    log_format: Annotated[LogFormat, typer.Option(
+        "--log-format", help="Loggen på stderr: tekst (lesbar, norsk tid) eller json (én JSON-linje per hendelse, "
+        "for logginnsamling).")] = LogFormat.TEXT,
 ) -> None:
     """Kjør noden til den stoppes (SIGTERM eller Ctrl+C avslutter etter runden som pågår).
 
     SIGUSR1 ber noden sende og hente med én gang, uten å vente på neste runde.
     """
-    eventlog.configure()
+    eventlog.configure(json_lines=log_format is LogFormat.JSON)
     node = bootstrap(settings())
     parts = _parts(node)
     release_dead_claims(node.uow, socket.gethostname())  # what a killed node had claimed goes now, not in 5 min

@@ -336,3 +336,11 @@ def test_the_console_log_is_plain_norwegian_by_default() -> None:
     assert line == ("01.07.2026 10:00:00 advarsel: sending feilet, prøves igjen "
                     "(message_id=12, error=avvist for 150765*****)")
     assert json.loads(JsonLines().format(record))["event"] == "send failed"
+
+
+def test_a_missing_pango_is_one_line_saying_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from samhandling.services.pdf import PdfUnavailableError, html_to_pdf
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails as it does without Pango
+    with pytest.raises(PdfUnavailableError, match=r"apt-get install libpango-1\.0-0"):
+        html_to_pdf("<p>x</p>")

@@ -24,6 +24,7 @@ from samhandling.commands.monitor import alerts_app, monitor_app, ping
 from samhandling.commands.msh import msh_app
 from samhandling.commands.parties import parties_app, patients_app
 from samhandling.commands.partners import partners_app
+from samhandling.services.pdf import PdfUnavailableError
 
 app = typer.Typer(
     name="samhandling",
@@ -175,7 +176,7 @@ def main() -> None:
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
             err.print(f"Se «{exc.ctx.command_path} --help».", markup=False)
         sys.exit(exc.exit_code)
-    except UserError as exc:
+    except (UserError, PdfUnavailableError) as exc:
         err.print(f"Feil: {exc}", markup=False)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -202,9 +202,9 @@ def report_html(run: ChecklistRun) -> str:
 
 def report_pdf(run: ChecklistRun) -> bytes:
     """The filled-in form as PDF (WeasyPrint, from :func:`report_html`)."""
-    from weasyprint import HTML  # type: ignore[import-untyped]  # loads Pango: only when a PDF is asked for
+    from samhandling.services.pdf import html_to_pdf
 
-    return bytes(HTML(string=report_html(run)).write_pdf())
+    return html_to_pdf(report_html(run))
 
 
 # --- history and coverage as JSON ----------------------------------------------------------------------

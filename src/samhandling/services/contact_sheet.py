@@ -120,6 +120,6 @@ def contacts_html(sheet: ContactSheet) -> str:
 
 def contacts_pdf(uow: UnitOfWork, *, now: datetime | None = None) -> bytes:
     """The contact list as PDF (WeasyPrint, from :func:`contacts_html`)."""
-    from weasyprint import HTML  # type: ignore[import-untyped]  # imported here: it loads Pango, which the rest of the CLI does not need
+    from samhandling.services.pdf import html_to_pdf
 
-    return bytes(HTML(string=contacts_html(contact_sheet(uow, now=now))).write_pdf())
+    return html_to_pdf(contacts_html(contact_sheet(uow, now=now)))

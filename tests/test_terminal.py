@@ -344,3 +344,15 @@ def test_a_missing_pango_is_one_line_saying_what_to_install(monkeypatch: pytest.
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails as it does without Pango
     with pytest.raises(PdfUnavailableError, match=r"apt-get install libpango-1\.0-0"):
         html_to_pdf("<p>x</p>")
+
+
+def test_one_contact_point_is_singular(tmp_path: Path) -> None:
+    home = _checklist_home(tmp_path)
+    assert run_cli("partners", "add", "8200", "--category", "kommune", home=home).returncode == 0
+    sheet = tmp_path / "kontakter.csv"
+    sheet.write_text("partner_her_id,purpose,name,email,phone,staffed_24_7\n"
+                     "8200,feilsoking,Meldingsansvarlig Gjøvik,meldingsansvarlig@gjovik.kommune.no,61 18 90 00,false\n",
+                     encoding="utf-8")
+    result = run_cli("contacts", "import", sheet, home=home)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Importerte 1 kontaktpunkt: 1 nye")

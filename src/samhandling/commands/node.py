@@ -155,8 +155,9 @@ def list_outbox(
     for w in found:
         party = parties.get(w.message.recipient_her_id or "")
         to = f"{party.name} (HER-id {party.her_id})" if party else f"HER-id {w.message.recipient_her_id}"
-        when = "prøves ikke igjen" if w.stopped else (
-            f"neste forsøk {shown(w.next_attempt_at)}" if w.next_attempt_at else "venter")
+        when = "prøves ikke igjen" if w.stopped else "sendes ved neste runde"
+        if not w.stopped and w.attempts and w.next_attempt_at is not None:
+            when = f"neste forsøk {shown(w.next_attempt_at)}"
         line = (f"{w.message.id}: {w.message.msg_type} til {to}, «{w.message.state.label}», "
                 f"{count(w.attempts, 'forsøk', 'forsøk')}, {when}")
         out.print(line + (f" – årsak: {w.reason}" if w.reason else ""), markup=False)

@@ -39,6 +39,7 @@ from samhandling.domain.clock import oslo_today
 from samhandling.domain.contacts import PURPOSE_TEXT
 from samhandling.domain.parties import PartyKind
 from samhandling.domain.registers import CATEGORY_TEXT, Entity, PartnerCategory
+from samhandling.presentation import count
 
 partners_app = typer.Typer(
     help="Samarbeidsparter: virksomhetene i samhandlingen, deres kommunikasjonsparter, systemer og sertifikater.",
@@ -257,7 +258,7 @@ def partners_import(
         })
         return
     say(
-        f"Importerte {len(files)} fil(er): kommunikasjonsparter {len(result.parties_created)} nye, "
+        f"Importerte {count(len(files), 'fil', 'filer')}: kommunikasjonsparter {len(result.parties_created)} nye, "
         f"{len(result.parties_updated)} oppdatert, {len(result.parties_unchanged)} uendret; samarbeidsparter "
         f"{len(result.partners_created)} nye, {len(result.partners_updated)} oppdatert."
     )

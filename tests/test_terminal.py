@@ -356,3 +356,25 @@ def test_one_contact_point_is_singular(tmp_path: Path) -> None:
     result = run_cli("contacts", "import", sheet, home=home)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Importerte 1 kontaktpunkt: 1 nye")
+
+
+def test_messages_show_takes_either_id_and_speaks_norwegian(tmp_path: Path, schema_dir: Path) -> None:
+    home = _queued_foresporsel(tmp_path, schema_dir)
+    (stored,) = json.loads(run_cli("messages", "list", "--json", home=home).stdout)
+    listed = run_cli("messages", "list", home=home, columns=60).stdout
+    msg_id_column = "".join(line.split("│")[4].strip() for line in listed.splitlines() if line.startswith("│"))
+    assert msg_id_column == stored["msg_id"]  # wrapped in a narrow terminal, never cut
+    by_number = run_cli("messages", "show", str(stored["id"]), home=home, columns=120)
+    by_msg_id = run_cli("messages", "show", stored["msg_id"], home=home, columns=120)
+    assert by_number.returncode == 0 and by_number.stdout == by_msg_id.stdout
+    assert "Retning: ut (sendt)" in by_number.stdout and "Tilstand: I utboksen" in by_number.stdout
+    assert "direction:" not in by_number.stdout and "state:" not in by_number.stdout
+    assert "Når kan pasienten komme hjem?" in by_number.stdout  # the readable message
+    assert "13116900216" not in by_number.stdout and "131169*****" in by_number.stdout
+    assert json.loads(run_cli("messages", "list", "--json", "--state", "I utboksen", "--direction", "ut",
+                              home=home).stdout)[0]["id"] == stored["id"]
+    assert json.loads(run_cli("messages", "list", "--json", "--state", "godtatt", home=home).stdout) == []
+    bad = run_cli("messages", "list", "--state", "x", home=home)
+    assert bad.returncode == 2 and "«i utboksen»" in bad.stderr
+    missing = run_cli("messages", "show", "finnes-ikke", home=home)
+    assert missing.returncode == 2 and "finner ingen melding med id eller MsgId finnes-ikke" in missing.stderr

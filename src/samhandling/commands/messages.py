@@ -138,21 +138,39 @@ def send(
         out.print(f"{m.msg_type} {m.msg_id} til {m.recipient_her_id}: lagt i utboksen", markup=False)
 
 
+_DIRECTIONS = {"inn": Direction.INCOMING, "ut": Direction.OUTGOING, "incoming": Direction.INCOMING,
+               "outgoing": Direction.OUTGOING}
+STATE_WORDS = ", ".join(f"«{s.label.lower()}»" for s in MessageState)
+
+
+def parse_state(text: str) -> MessageState:
+    """A state as the tables show it (Norwegian, any case) or its internal name."""
+    wanted = " ".join(text.split()).lower()
+    for state in MessageState:
+        if wanted in (state.value, state.label.lower()):
+            return state
+    raise UserError(f"--state: «{text}» er ingen tilstand; bruk en av {STATE_WORDS}")
+
+
+def parse_direction(text: str) -> Direction:
+    try:
+        return _DIRECTIONS[text.strip().lower()]
+    except KeyError:
+        raise UserError(f"--direction: «{text}» er ingen retning; bruk «inn» eller «ut»") from None
+
+
 @messages_app.command("list")
 def list_messages(
     as_json: Annotated[bool, typer.Option("--json", help="JSON i stedet for tabell.")] = False,
-    direction: Annotated[str | None, typer.Option(help="incoming eller outgoing.")] = None,
-    state: Annotated[list[str] | None, typer.Option(help="Bare meldinger i denne tilstanden (kan gjentas).")]
-    = None,
+    direction: Annotated[str | None, typer.Option(help="«inn» eller «ut» (også incoming/outgoing).")] = None,
+    state: Annotated[list[str] | None, typer.Option(
+        help=f"Bare meldinger i denne tilstanden, slik tabellen viser den (kan gjentas): {STATE_WORDS}.")] = None,
     party: Annotated[str | None, typer.Option(help="HER-id for avsender eller mottaker.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Høyst så mange, nyeste først.")] = 100,
 ) -> None:
     """List lagrede meldinger, nyeste først."""
-    try:
-        query = MessageQuery(direction=Direction(direction) if direction else None,
-                             states=frozenset(MessageState(s) for s in state or []), party_her_id=party, limit=limit)
-    except ValueError as exc:
-        raise UserError(f"ugyldig filter: {exc}") from None
+    query = MessageQuery(direction=parse_direction(direction) if direction else None,
+                         states=frozenset(parse_state(s) for s in state or []), party_her_id=party, limit=limit)
     node = _node()
     with node.uow() as uow:
         found = uow.messages.list(query)
@@ -160,11 +178,13 @@ def list_messages(
         print(json.dumps([_summary(m) for m in found], ensure_ascii=False))
         return
     table = Table("Id", "Retning", "Type", "MsgId", "Fra", "Til", "Tilstand", "Feil", "Tid")
+    for column in table.columns:  # wrapped, never cut: «messages show» and «messages avvik» take the whole MsgId
+        column.overflow = "fold"
     for m in found:
         table.add_row(str(m.id), "inn" if m.direction is Direction.INCOMING else "ut", m.msg_type, m.msg_id,
                       m.sender_her_id or "", m.recipient_her_id or "", m.state.label, ", ".join(m.error_codes),
                       shown(m.created_at))
-    out.print(table)
+    out.print(table, soft_wrap=False)
 
 
 def _summary(m: StoredMessage) -> dict[str, Any]:
@@ -179,26 +199,72 @@ def _summary(m: StoredMessage) -> dict[str, Any]:
     }
 
 
+def find_message(node: Node, wanted: str) -> StoredMessage:
+    """A stored message by its number in «messages list» or by its MsgId (the first stored copy)."""
+    text = wanted.strip()
+    with node.uow() as uow:
+        if text.isdigit():
+            found = uow.messages.get(int(text))
+            if found is not None:
+                return found
+        copies = uow.messages.list(MessageQuery(msg_id=text, oldest_first=True, limit=50))
+    if not copies:
+        raise UserError(f"finner ingen melding med id eller MsgId {text}")
+    if len(copies) > 1:
+        err.print(f"Merk: MsgId {text} er lagret {len(copies)} ganger (én per mottaker: id "
+                  + ", ".join(str(c.id) for c in copies) + "); viser den første.", markup=False)
+    return copies[0]
+
+
+_LABELS = {"id": "Id", "direction": "Retning", "msg_id": "MsgId", "msg_type": "Meldingstype", "standard": "Standard",
+           "sender_her_id": "Avsender (HER-id)", "recipient_her_id": "Mottaker (HER-id)",
+           "receiver_her_ids": "Adressert til", "state": "Tilstand", "error_codes": "Feilkoder",
+           "conversation_ref": "Samtale", "parent_ref": "Svar på", "linked_to": "Gjelder melding",
+           "is_apprec": "Applikasjonskvittering", "original_msg_id": "Kvitterer for", "receipt_conflict":
+           "Kvitteringskonflikt", "patient": "Pasient", "created_at": "Laget", "updated_at": "Endret"}
+
+
 @messages_app.command("show")
 def show_message(
-    message_id: Annotated[int, typer.Argument(help="Meldingens id (fra «messages list»).")],
+    message_ref: Annotated[str, typer.Argument(metavar="ID|MSGID",
+                                               help="Meldingens id (fra «messages list») eller MsgId.")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON i stedet for tekst.")] = False,
 ) -> None:
-    """Vis én lagret melding med journal over tilstandene."""
+    """Vis én lagret melding: nøkkelfelt, kvitteringens feilkoder, selve meldingen lesbart og journalen."""
+    from samhandling.presentation import render
+    from samhandling.standards.apprec import ERROR_CODES
+    from samhandling.standards.validation import validate_message
+
     node = _node()
+    message = find_message(node, message_ref)
+    assert message.id is not None
     with node.uow() as uow:
-        message = uow.messages.get(message_id)
-        journal = uow.messages.journal(message_id) if message is not None else []
-    if message is None:
-        raise UserError(f"finner ingen melding med id {message_id}")
+        journal = uow.messages.journal(message.id)
     if as_json:
         summary = _summary(message)
         summary["journal"] = [{"at": e.at.isoformat(), "state": e.state.value, "detail": e.detail} for e in journal]
         print(json.dumps(summary, ensure_ascii=False))
         return
     for key, value in _summary(message).items():
-        if value not in (None, [], ""):
-            out.print(f"{key}: {value}", markup=False)
+        if value in (None, [], "", False):
+            continue
+        if key == "direction":
+            value = "inn (mottatt)" if message.direction is Direction.INCOMING else "ut (sendt)"
+        elif key == "state":
+            value = message.state.label
+        elif key in ("created_at", "updated_at"):
+            value = shown(getattr(message, key), seconds=True)
+        elif key == "error_codes":
+            value = "; ".join(f"{c} {ERROR_CODES[c].name}" if c in ERROR_CODES else c for c in message.error_codes)
+        elif isinstance(value, list):
+            value = ", ".join(map(str, value))
+        elif value is True:
+            value = "ja"
+        out.print(f"{_LABELS.get(key, key)}: {value}", markup=False)
+    report = validate_message(message.raw, schemas=None, max_bytes=max(len(message.raw), 1))
+    if report.root is not None and (report.head is not None or report.document is not None):
+        out.print("Meldingen:")
+        render(report, out)
     out.print("Journal:")
     for entry in journal:
         out.print(f"  {shown(entry.at, seconds=True)} {entry.state.label}: {entry.detail}", markup=False)

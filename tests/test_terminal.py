@@ -378,3 +378,18 @@ def test_messages_show_takes_either_id_and_speaks_norwegian(tmp_path: Path, sche
     assert bad.returncode == 2 and "«i utboksen»" in bad.stderr
     missing = run_cli("messages", "show", "finnes-ikke", home=home)
     assert missing.returncode == 2 and "finner ingen melding med id eller MsgId finnes-ikke" in missing.stderr
+
+
+def test_a_second_avvik_is_warned_about(tmp_path: Path, samples_dir: Path, schema_dir: Path) -> None:
+    home = hospital_home(tmp_path)
+    env = {"SAMHANDLING_SCHEMA_DIR": str(schema_dir)}
+    assert run_cli("receive", samples_dir / INNLEGGELSESRAPPORT, home=home, env=env).returncode == 0
+    (received,) = [m for m in json.loads(run_cli("messages", "list", "--json", home=home).stdout)
+                   if m["direction"] == "incoming"]
+    first = run_cli("messages", "avvik", str(received["id"]), "--grunn", "Pasienten er ikke innlagt hos oss",
+                    home=home, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "sendt avvik for denne meldingen før" not in first.stderr
+    second = run_cli("messages", "avvik", received["msg_id"], "--grunn", "Pasienten er ikke innlagt hos oss",
+                     home=home, env=env)
+    assert second.returncode == 0 and "Merk: det er sendt avvik for denne meldingen før" in second.stderr

@@ -270,17 +270,50 @@ def show_message(
         out.print(f"  {shown(entry.at, seconds=True)} {entry.state.label}: {entry.detail}", markup=False)
 
 
+MUNICIPAL_REASONS = frozenset(AVVIK_REASONS)
+HITS_1168_5_3 = ("Merk: en melding adressert til en virksomhet vi ikke representerer, får ingen applikasjonskvittering "
+                 "(HITS 1168 §5.3); avviket (HIS 1151) sier fra til avsenderen, som sender til riktig mottaker.")
+
+
 @messages_app.command("avvik")
 def avvik(
-    msg_id: Annotated[str, typer.Argument(help="MsgId for den mottatte meldingen som var feiladressert.")],
-    reason: Annotated[str, typer.Option("--grunn", help="tilhorer-ikke, mottar-ikke, eller egen tekst.")],
+    message_ref: Annotated[str, typer.Argument(
+        metavar="ID|MSGID", help="Id (fra «messages list») eller MsgId for den feiladresserte mottatte meldingen.")],
+    reason: Annotated[str, typer.Option("--grunn", help="Kommunens standardkommentarer «tilhorer-ikke» (Pasienten "
+                                        "tilhører ikke kommunen) og «mottar-ikke» (Pasienten mottar ikke kommunale "
+                                        "tjenester), eller en egen tekst (sykehuset skriver alltid egen tekst).")],
 ) -> None:
     """Svar avsender med «Tilbakemelding om feil i mottatt melding» (avvik, HIS 1151)."""
     node = _node()
+    wanted = message_ref.strip()
+    with node.uow() as uow:
+        parties = uow.parties.all()
+        candidates = ([m for m in [uow.messages.get(int(wanted))] if m is not None] if wanted.isdigit() else [])
+        candidates += uow.messages.list(MessageQuery(direction=Direction.INCOMING, msg_id=wanted, is_apprec=False,
+                                                     limit=5))
+        received = next((m for m in candidates if m.direction is Direction.INCOMING and not m.is_apprec), None)
+        earlier = (uow.messages.list(MessageQuery(direction=Direction.OUTGOING, msg_type="DIALOG_AVVIK", limit=None))
+                   if received is not None else [])
+    if received is None:
+        raise UserError(f"Fant ingen mottatt melding med id eller MsgId {wanted} å svare på")
+    ours = received.recipient_her_id
+    if ours is None or not parties.is_served_locally(ours):
+        raise UserError(f"meldingen {received.msg_id} er ikke levert til en av våre egne parter (HER-id {ours}); "
+                        "avvik sendes fra parten som fikk meldingen")
+    organisation = parties.organisation_of(ours) or parties.get(ours)
+    municipal = organisation is not None and organisation.municipality is not None
+    if reason in MUNICIPAL_REASONS and not municipal:
+        raise UserError(f"«{reason}» er kommunens standardkommentar («{AVVIK_REASONS[reason]}»); fra sykehuset: "
+                        "skriv med --grunn hva som er feil, f.eks. «Pasienten er ikke innlagt hos oss»")
+    same = [m for m in earlier if m.parent_ref == received.msg_id]
+    if same:
+        err.print(f"Merk: det er sendt avvik for denne meldingen før (id {', '.join(str(m.id) for m in same)}); "
+                  "dette sendes i tillegg.", markup=False)
     text = AVVIK_REASONS.get(reason, reason)
     try:
-        stored = answer_misdirected(node.uow(), node.send_options, msg_id, text=text)
+        stored = answer_misdirected(node.uow(), node.send_options, received.msg_id, text=text)
     except SendRefusedError as exc:
         raise UserError(str(exc)) from None
     for m in stored:
         out.print(f"Avvik {m.msg_id} til {m.recipient_her_id} er lagt i utboksen.", markup=False)
+    err.print(HITS_1168_5_3, markup=False)

@@ -393,3 +393,13 @@ def test_a_second_avvik_is_warned_about(tmp_path: Path, samples_dir: Path, schem
     second = run_cli("messages", "avvik", received["msg_id"], "--grunn", "Pasienten er ikke innlagt hos oss",
                      home=home, env=env)
     assert second.returncode == 0 and "Merk: det er sendt avvik for denne meldingen før" in second.stderr
+
+
+def test_mail_off_is_said_and_a_bad_meldingsansvarlig_address_refused(tmp_path: Path) -> None:
+    ran = run_cli("monitor", "run", home=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert "Merk: e-post er av (SAMHANDLING_SMTP_URL er ikke satt)" in ran.stderr
+    bad = run_cli("monitor", "run", home=tmp_path, env={"SAMHANDLING_MELDINGSANSVARLIG": "ola@sykehuset.no, kari"})
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("Feil: innstillingen SAMHANDLING_MELDINGSANSVARLIG=«ola@sykehuset.no, kari» må være "
+                                 "e-postadresser skilt med komma; ugyldig: «kari»")

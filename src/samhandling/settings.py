@@ -103,6 +103,19 @@ class Settings(BaseSettings):
             raise ValueError("må være en mappe, men er en fil")
         return value
 
+    @field_validator("meldingsansvarlig")
+    @classmethod
+    def _addresses_are_mail_addresses(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import re
+
+        wrong = [a.strip() for a in value.split(",")
+                 if not re.fullmatch(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+", a.strip())]
+        if wrong:
+            raise ValueError("må være e-postadresser skilt med komma; ugyldig: " + ", ".join(f"«{w}»" for w in wrong))
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database_url_is_usable(cls, value: str | None) -> str | None:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from samhandling.bootstrap import ConfigurationError, Node, bootstrap
-from samhandling.commands.common import UserError, out, settings
+from samhandling.commands.common import UserError, err, out, settings
 from samhandling.domain.calendar import OSLO
 from samhandling.domain.monitoring import Alert, AlertTransitionError
 from samhandling.domain.parties import Parties
@@ -129,7 +129,14 @@ def monitor_run(now: StoringNowOption = None, test: TestOption = False, as_json:
     """Én evaluering: åpne, oppdatere og løse varsler, og sende e-post om dem."""
     moment = stored_now(now, test, "monitor run")
     node = _node()
-    evaluation = evaluate(node.uow, _config(node), now=moment)
+    config = _config(node)
+    if not config.notify.enabled and not as_json:
+        err.print("Merk: e-post er av (SAMHANDLING_SMTP_URL er ikke satt); varslene vises bare av «alerts list» og "
+                  "«monitor status».", markup=False)
+    elif not config.notify.meldingsansvarlig and not as_json:
+        err.print("Merk: SAMHANDLING_MELDINGSANSVARLIG er ikke satt; varslene går bare til partenes kontaktpunkter.",
+                  markup=False)
+    evaluation = evaluate(node.uow, config, now=moment)
     with node.uow() as uow:  # the count agrees with «alerts list», whichever evaluation opened them
         open_alerts = uow.monitor.list_alerts(include_resolved=False, limit=1_000_000)
     if as_json:

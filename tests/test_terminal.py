@@ -403,3 +403,16 @@ def test_mail_off_is_said_and_a_bad_meldingsansvarlig_address_refused(tmp_path: 
     assert bad.returncode == 2
     assert bad.stderr.startswith("Feil: innstillingen SAMHANDLING_MELDINGSANSVARLIG=«ola@sykehuset.no, kari» må være "
                                  "e-postadresser skilt med komma; ugyldig: «kari»")
+
+
+def test_an_expired_certificate_is_marked_in_the_list(tmp_path: Path) -> None:
+    from tests.test_registers_cli import HAMAR
+
+    assert run_cli(*HAMAR, home=tmp_path).returncode == 0
+    added = run_cli("partners", "certificates", "add", "1000001", "--serial", "0a:0b", "--subject", "CN=HAMAR KOMMUNE",
+                    "--usage", "signing", "--valid-from", "2025-01-01", "--valid-to", "2025-03-01", home=tmp_path)
+    assert added.returncode == 0, added.stderr
+    listed = run_cli("partners", "certificates", "list", home=tmp_path, columns=200)
+    assert "— UTGÅTT" in listed.stdout and "1 av 1 sertifikater er utgått" in listed.stdout
+    (shown,) = json.loads(run_cli("partners", "certificates", "list", "--json", home=tmp_path).stdout)
+    assert shown["expired"] is True

@@ -25,10 +25,13 @@ from samhandling.domain.monitoring import (
     PollResult,
     QueueSample,
     ReceiptDeadlines,
+    RejectedEpjFile,
     Severity,
     StoppedSend,
     acknowledge,
     alert_mail,
+    evaluate_certificates,
+    evaluate_epj_files,
     evaluate_line_tests,
     evaluate_partner_quiet,
     evaluate_polling,
@@ -609,6 +612,8 @@ def test_details_never_hold_an_eleven_digit_number() -> None:
     findings += evaluate_partner_quiet({"100": every_working_day(date(2026, 2, 23), date(2026, 3, 31))}, NOW, CAL)
     findings += evaluate_stopped([StoppedSend(message_id=2, msg_type="APPREC", recipient_her_id="1001", stopped_at=NOW,
                                               reason=f"avvist for {FNR}")])
+    findings += evaluate_epj_files([RejectedEpjFile(name=f"{FNR}.xml", at=NOW, reason=f"ugyldig fødselsnummer {FNR}")])
+    findings += evaluate_certificates([("100", "100", NOW, f"signing-sertifikat {FNR}")])
     assert {f.cause for f in findings} == set(AlertCause)
     for finding in findings:
         assert finding.details

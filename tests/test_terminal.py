@@ -416,3 +416,25 @@ def test_an_expired_certificate_is_marked_in_the_list(tmp_path: Path) -> None:
     assert "— UTGÅTT" in listed.stdout and "1 av 1 sertifikater er utgått" in listed.stdout
     (shown,) = json.loads(run_cli("partners", "certificates", "list", "--json", home=tmp_path).stdout)
     assert shown["expired"] is True
+
+
+def test_a_rejected_epj_file_and_an_expired_certificate_reach_monitoring(tmp_path: Path) -> None:
+    from tests.test_registers_cli import HAMAR
+
+    assert run_cli(*HAMAR, home=tmp_path).returncode == 0
+    assert run_cli("partners", "certificates", "add", "1000001", "--serial", "0a:0b", "--subject", "CN=HAMAR KOMMUNE",
+                   "--usage", "signing", "--valid-from", "2025-01-01", "--valid-to", "2025-03-01",
+                   home=tmp_path).returncode == 0
+    error = tmp_path / "epj" / "error"
+    error.mkdir(parents=True)
+    (error / "notat-1.xml").write_text("<x/>")
+    (error / "notat-1.xml.reason.txt").write_text("Mottaker 4242 finnes ikke i registeret\n")
+    status = json.loads(run_cli("monitor", "status", "--json", home=tmp_path).stdout)
+    causes = {f["cause"]: f for f in status["findings"]}
+    assert set(causes) == {"epj_file_rejected", "certificate_expired"}
+    assert "notat-1.xml" in causes["epj_file_rejected"]["details"][0]
+    assert "Mottaker 4242 finnes ikke" in causes["epj_file_rejected"]["details"][0]
+    assert causes["certificate_expired"]["partner_her_id"] == "1000001"
+    ran = json.loads(run_cli("monitor", "run", "--json", home=tmp_path).stdout)
+    titles = {a["title"] for a in json.loads(run_cli("alerts", "list", "--json", home=tmp_path).stdout)}
+    assert len(ran["opened"]) == 2 and titles == {"EPJ-fil avvist", "Sertifikat er utgått"}

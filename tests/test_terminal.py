@@ -438,3 +438,30 @@ def test_a_rejected_epj_file_and_an_expired_certificate_reach_monitoring(tmp_pat
     ran = json.loads(run_cli("monitor", "run", "--json", home=tmp_path).stdout)
     titles = {a["title"] for a in json.loads(run_cli("alerts", "list", "--json", home=tmp_path).stdout)}
     assert len(ran["opened"]) == 2 and titles == {"EPJ-fil avvist", "Sertifikat er utgått"}
+
+
+def test_messages_search_and_export(tmp_path: Path, schema_dir: Path) -> None:
+    home = _queued_foresporsel(tmp_path, schema_dir)
+    (stored,) = json.loads(run_cli("messages", "list", "--json", home=home).stdout)
+    created = datetime.fromisoformat(stored["created_at"]).astimezone(OSLO).date()
+
+    def ids(*args: str, stdin: str = "") -> list[int]:
+        result = run_cli("messages", "list", "--json", *args, home=home, stdin=stdin)
+        assert result.returncode == 0, result.stderr
+        return [m["id"] for m in json.loads(result.stdout)]
+
+    assert ids("--msg-id", stored["msg_id"]) == [stored["id"]]
+    assert ids("--type", "dialog_foresporsel", "--party", "5078") == [stored["id"]]
+    assert ids("--from", created.strftime("%d.%m.%Y"), "--to", created.isoformat()) == [stored["id"]]
+    assert ids("--to", (created - timedelta(days=1)).strftime("%d.%m.%Y")) == []
+    assert ids("--patient", stdin="13116900216\n") == [stored["id"]]
+    assert ids("--patient", stdin="15076500565\n") == []
+    prompted = run_cli("messages", "list", "--patient", home=home, stdin="13116900216\n", columns=200)
+    assert "13116900216" not in prompted.output
+    bad = run_cli("messages", "list", "--from", "1. mars", home=home)
+    assert bad.returncode == 2 and "skriv 01.03.2025 eller 2025-03-01" in bad.stderr
+
+    target = tmp_path / "original.xml"
+    exported = run_cli("messages", "export", stored["msg_id"], "--output", target, home=home)
+    assert exported.returncode == 0, exported.stderr
+    assert target.read_bytes() == bootstrap_raw(home, stored["id"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +14,7 @@ from rich.table import Table
 from samhandling.bootstrap import Node, bootstrap
 from samhandling.commands.common import UserError, err, out, read_file, settings
 from samhandling.domain.clock import shown
-from samhandling.domain.identifiers import mask_person_id
+from samhandling.domain.identifiers import mask_person_id, person_id_problem
 from samhandling.domain.messages import Direction, MessageState, StoredMessage
 from samhandling.services.node import first_line, is_database_outage
 from samhandling.services.receive import Reception, receive_message, store_unprocessable
@@ -152,6 +154,20 @@ def parse_state(text: str) -> MessageState:
     raise UserError(f"--state: «{text}» er ingen tilstand; bruk en av {STATE_WORDS}")
 
 
+def parse_day(text: str | None, option: str) -> date | None:
+    """A day as Norwegians write it (01.03.2025, 1.3.2025) or in ISO form (2025-03-01)."""
+    if text is None:
+        return None
+    cleaned = text.strip()
+    try:
+        if "." in cleaned:
+            day, month, year = (int(p) for p in cleaned.split("."))
+            return date(year, month, day)
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        raise UserError(f"{option}: «{text}» er ikke en dato; skriv 01.03.2025 eller 2025-03-01") from None
+
+
 def parse_direction(text: str) -> Direction:
     try:
         return _DIRECTIONS[text.strip().lower()]
@@ -166,11 +182,35 @@ def list_messages(
     state: Annotated[list[str] | None, typer.Option(
         help=f"Bare meldinger i denne tilstanden, slik tabellen viser den (kan gjentas): {STATE_WORDS}.")] = None,
     party: Annotated[str | None, typer.Option(help="HER-id for avsender eller mottaker.")] = None,
+    msg_type: Annotated[str | None, typer.Option("--type", help="Meldingstype, f.eks. DIALOG_FORESPORSEL.")] = None,
+    msg_id: Annotated[str | None, typer.Option("--msg-id", help="Bare meldingen(e) med denne MsgId.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="Laget denne dagen eller senere (01.03.2025 "
+                                                  "eller 2025-03-01, norsk tid).")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Laget denne dagen eller før (norsk tid).")] = None,
+    patient: Annotated[bool, typer.Option("--patient", help="Søk på pasient: fødselsnummeret spørres om "
+                                          "uten å vises (eller les det fra stdin).")] = False,
     limit: Annotated[int, typer.Option(min=1, help="Høyst så mange, nyeste først.")] = 100,
 ) -> None:
-    """List lagrede meldinger, nyeste først."""
+    """List og søk i lagrede meldinger, nyeste først."""
+    from datetime import timedelta
+
+    from samhandling.domain.clock import OSLO
+
+    patient_ref = None
+    if patient:
+        patient_ref = (typer.prompt("Fødselsnummer", hide_input=True, err=True) if sys.stdin.isatty()
+                       else sys.stdin.readline()).strip()
+        problem = person_id_problem(patient_ref)
+        if problem:
+            raise UserError(f"--patient: {problem}")
+    start = parse_day(date_from, "--from")
+    end = parse_day(date_to, "--to")
     query = MessageQuery(direction=parse_direction(direction) if direction else None,
-                         states=frozenset(parse_state(s) for s in state or []), party_her_id=party, limit=limit)
+                         states=frozenset(parse_state(s) for s in state or []), party_her_id=party, limit=limit,
+                         msg_type=msg_type.strip().upper() if msg_type else None,
+                         msg_id=msg_id.strip() if msg_id else None, patient_ref=patient_ref,
+                         created_from=datetime.combine(start, time(0), OSLO) if start else None,
+                         created_before=datetime.combine(end + timedelta(days=1), time(0), OSLO) if end else None)
     node = _node()
     with node.uow() as uow:
         found = uow.messages.list(query)
@@ -268,6 +308,24 @@ def show_message(
     out.print("Journal:")
     for entry in journal:
         out.print(f"  {shown(entry.at, seconds=True)} {entry.state.label}: {entry.detail}", markup=False)
+
+
+@messages_app.command("export")
+def export_message(
+    message_ref: Annotated[str, typer.Argument(metavar="ID|MSGID", help="Meldingens id eller MsgId.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Filen den opprinnelige XML-en skrives til.")],
+) -> None:
+    """Skriv en lagret melding nøyaktig slik den ble mottatt eller sendt (original XML) til en fil."""
+    node = _node()
+    message = find_message(node, message_ref)
+    if output.is_dir():
+        raise UserError(f"{output}: er en mappe; oppgi et filnavn")
+    try:
+        output.write_bytes(message.raw)
+    except OSError as exc:
+        raise UserError(f"{output}: kan ikke skrive filen ({exc.strerror})") from None
+    err.print(f"Skrev melding {message.id} ({message.msg_type}, {len(message.raw)} byte) til {output}. Filen "
+              "inneholder pasientopplysninger: oppbevar og slett den som annen journalinformasjon.", markup=False)
 
 
 MUNICIPAL_REASONS = frozenset(AVVIK_REASONS)

@@ -465,3 +465,17 @@ def test_messages_search_and_export(tmp_path: Path, schema_dir: Path) -> None:
     exported = run_cli("messages", "export", stored["msg_id"], "--output", target, home=home)
     assert exported.returncode == 0, exported.stderr
     assert target.read_bytes() == bootstrap_raw(home, stored["id"])
+
+
+def test_norwegian_dates_are_accepted_where_dates_are_typed(tmp_path: Path) -> None:
+    from samhandling.commands.common import norwegian_to_iso
+
+    assert norwegian_to_iso("01.03.2025") == "2025-03-01"
+    assert norwegian_to_iso("1.3.2025 kl. 14.30") == "2025-03-01T14:30"
+    assert norwegian_to_iso("2025-03-01T14:30") == "2025-03-01T14:30"
+    status = json.loads(run_cli("monitor", "status", "--json", "--now", "07.12.2026 12:00", home=tmp_path).stdout)
+    assert status["at"] == "2026-12-07T11:00:00+00:00"
+    report = run_cli("monitor", "report", "--json", "--day", "06.12.2026", "--now", "07.12.2026 12:00",
+                     home=tmp_path)
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["day"] == "2026-12-06"

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from samhandling.commands.common import UserError
+from samhandling.commands.common import UserError, norwegian_to_iso
 from samhandling.commands.register_session import (
     ByOption,
     JsonOption,
@@ -32,7 +32,7 @@ def _moment(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(norwegian_to_iso(value))
     except ValueError:
         raise UserError(f"{option}: «{value}» er ikke et ISO-tidspunkt (for eksempel 2025-03-14 eller "
                         "2025-03-14T09:00:00+01:00)") from None

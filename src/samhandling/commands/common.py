@@ -105,3 +105,16 @@ def read_file(path: Path, limit: int) -> bytes:
         raise UserError(f"{path}: er en mappe, ikke en fil") from None
     except PermissionError:
         raise UserError(f"{path}: mangler lesetilgang") from None
+
+
+_NORWEGIAN = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](?:kl\.? ?)?(\d{1,2})[:.](\d{2}))?")
+
+
+def norwegian_to_iso(text: str) -> str:
+    """«01.03.2025» or «01.03.2025 14:30» (also «kl. 14.30») as ISO 8601; anything else unchanged."""
+    found = _NORWEGIAN.fullmatch(text.strip())
+    if found is None:
+        return text.strip()
+    day, month, year, hour, minute = found.groups()
+    iso = f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+    return iso + (f"T{int(hour):02d}:{minute}" if hour is not None else "")

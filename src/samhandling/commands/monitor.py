@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from samhandling.bootstrap import ConfigurationError, Node, bootstrap
-from samhandling.commands.common import UserError, err, out, settings
+from samhandling.commands.common import UserError, err, norwegian_to_iso, out, settings
 from samhandling.domain.calendar import OSLO
 from samhandling.domain.monitoring import Alert, AlertTransitionError
 from samhandling.domain.parties import Parties
@@ -62,7 +62,7 @@ def parse_now(text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
-        moment = datetime.fromisoformat(text.strip())
+        moment = datetime.fromisoformat(norwegian_to_iso(text))
     except ValueError:
         raise UserError(f"--now: «{text}» er ikke et tidspunkt på formen 2026-03-10T14:00") from None
     return moment.replace(tzinfo=OSLO) if moment.tzinfo is None else moment
@@ -211,7 +211,7 @@ def monitor_report(
     node = _node()
     config = _config(node)
     try:
-        chosen = date.fromisoformat(day) if day else None
+        chosen = date.fromisoformat(norwegian_to_iso(day)) if day else None
     except ValueError:
         raise UserError(f"--day: «{day}» er ikke en dato på formen 2026-03-10") from None
     report = build_daily_report(node.uow, config, day=chosen, now=parse_now(now))

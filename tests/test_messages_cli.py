@@ -91,9 +91,13 @@ def test_send_refuses_an_invalid_message_and_bad_requests(tmp_path: Path, schema
 def test_avvik_answers_a_misdirected_message(tmp_path: Path, samples_dir: Path, schema_dir: Path) -> None:
     home = hospital_home(tmp_path)
     run("receive", str(samples_dir / (INNLEGGELSE + "Ny.xml")), home=home, schema_dir=schema_dir)
-    result = run("messages", "avvik", "13a5da20-05c6-11e8-8f1a-0800200c9a66", "--grunn", "tilhorer-ikke",
-                 home=home, schema_dir=schema_dir)
+    municipal_wording = run("messages", "avvik", "13a5da20-05c6-11e8-8f1a-0800200c9a66", "--grunn", "tilhorer-ikke",
+                            home=home, schema_dir=schema_dir)  # the hospital's side: the municipality's wording
+    assert municipal_wording.returncode == 2 and "kommunens standardkommentar" in municipal_wording.stderr
+    result = run("messages", "avvik", "13a5da20-05c6-11e8-8f1a-0800200c9a66", "--grunn",
+                 "Pasienten er ikke innlagt hos oss", home=home, schema_dir=schema_dir)
     assert result.returncode == 0, result.stderr
+    assert "HITS 1168 §5.3" in result.stderr
     outgoing = [m for m in json.loads(run("messages", "list", "--json", "--direction", "outgoing",
                                            home=home).stdout) if not m["is_apprec"]]
     (avvik,) = outgoing

@@ -103,7 +103,10 @@ def test_status_run_alerts_and_report_with_now(homes: tuple[Home, Home], tmp_pat
     assert (overdue["id"], overdue["cause"], overdue["partner_her_id"]) == (sent["id"], "receipt_overdue", "8200")
     assert status["open_alerts"] == [] and smtp.mails == []  # type: ignore[index]  # status stores nothing
 
-    ran = hospital.json("monitor", "run", "--now", later)
+    refused = hospital.run("monitor", "run", "--now", later)  # it stores: --now only in a test setup
+    assert refused.returncode == 2 and "--test" in refused.stderr
+    assert hospital.json("alerts", "list") == []
+    ran = hospital.json("monitor", "run", "--now", later, "--test")
     assert len(ran["opened"]) == 1 and ran["marked_missing"] == [sent["id"]]  # type: ignore[index]
     assert ran["mail"]["sent"] == 1  # type: ignore[index]
     (mail,) = smtp.mails
@@ -117,9 +120,9 @@ def test_status_run_alerts_and_report_with_now(homes: tuple[Home, Home], tmp_pat
     assert "Applikasjonskvittering mangler" in text.stdout
     early = hospital.run("alerts", "ack", str(alert["id"]), "--by", "Kari")  # now is before it opened
     assert early.returncode == 2 and "før det ble åpnet" in early.stderr
-    acked = hospital.json("alerts", "ack", str(alert["id"]), "--by", "Kari", "--now", later)
+    acked = hospital.json("alerts", "ack", str(alert["id"]), "--by", "Kari", "--now", later, "--test")
     assert acked["state"] == "acknowledged" and acked["acknowledged_by"] == "Kari"  # type: ignore[index]
-    again = hospital.run("alerts", "ack", str(alert["id"]), "--by", "Ola", "--now", later)
+    again = hospital.run("alerts", "ack", str(alert["id"]), "--by", "Ola", "--now", later, "--test")
     assert again.returncode == 2 and "allerede bekreftet" in again.stderr
     assert len(smtp.mails) == 1  # acknowledging mails nothing
 
@@ -134,12 +137,12 @@ def test_status_run_alerts_and_report_with_now(homes: tuple[Home, Home], tmp_pat
     assert hospital.json("monitor", "report", "--now", later)["sent"] == 0  # type: ignore[index]  # that day
 
     resolved = hospital.json("alerts", "resolve", str(alert["id"]), "--by", "Kari", "--note", "Ringte kommunen.",
-                             "--now", later)
+                             "--now", later, "--test")
     assert resolved["state"] == "resolved" and resolved["resolution"] == "Ringte kommunen."  # type: ignore[index]
     assert len(smtp.mails) == 2 and "Løst" in smtp.mails[1].subject and "Ringte kommunen." in smtp.mails[1].body
     assert hospital.json("alerts", "list") == []
     assert [a["state"] for a in hospital.json("alerts", "list", "--all")] == ["resolved"]  # type: ignore[union-attr]
-    ran = hospital.json("monitor", "run", "--now", later)  # handled: not raised again
+    ran = hospital.json("monitor", "run", "--now", later, "--test")  # handled: not raised again
     assert ran["opened"] == [] and len(smtp.mails) == 2  # type: ignore[index]
     missing = hospital.run("alerts", "resolve", "999", "--by", "Kari")
     assert missing.returncode == 2 and "Fant ikke varsel 999" in missing.stderr

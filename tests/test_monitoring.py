@@ -27,15 +27,20 @@ from samhandling.domain.monitoring import (
     PollResult,
     QueueSample,
     ReceiptDeadlines,
+    RejectedEpjFile,
     Severity,
+    StoppedSend,
     acknowledge,
     alert_mail,
+    evaluate_certificates,
+    evaluate_epj_files,
     evaluate_line_tests,
     evaluate_partner_quiet,
     evaluate_polling,
     evaluate_queue,
     evaluate_receipts,
     evaluate_sending,
+    evaluate_stopped,
     handled_messages,
     open_alert,
     reconcile,
@@ -615,6 +620,10 @@ def test_details_never_hold_an_eleven_digit_number() -> None:
     # The notices' causes (samhandling.services.notices.monitoring) build their details from notice texts.
     findings += [Finding(cause=cause, partner_her_id="100", since=NOW, details=(f"Varsel «{FNR}»",))
                  for cause in (AlertCause.NOTICE_UNANSWERED, AlertCause.CERTIFICATE_EXPIRING)]
+    findings += evaluate_stopped([StoppedSend(message_id=2, msg_type="APPREC", recipient_her_id="1001", stopped_at=NOW,
+                                              reason=f"avvist for {FNR}")])
+    findings += evaluate_epj_files([RejectedEpjFile(name=f"{FNR}.xml", at=NOW, reason=f"ugyldig fødselsnummer {FNR}")])
+    findings += evaluate_certificates([("100", "100", NOW, f"signing-sertifikat {FNR}")])
     assert {f.cause for f in findings} == set(AlertCause)
     for finding in findings:
         assert finding.details

@@ -45,8 +45,8 @@ def prepare(home: Path, network: Path, count: int) -> list[str]:
 
 
 def start_node(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "samhandling", "node", "run", *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen([sys.executable, "-m", "samhandling", "node", "run", "--log-format", "json", *args],
+                            env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def delivered(network: Path) -> list[Path]:

@@ -1,3 +1,3 @@
-from samhandling.cli import main
+from samhandling.entry import main
 
 main()

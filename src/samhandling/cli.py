@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -12,8 +13,10 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from typer._click import exceptions as click  # the Click that Typer vendors and raises
+from typer.exceptions import Abort
 
-from samhandling.commands import messages, node
+from samhandling.commands import messages, node, norsk
 from samhandling.commands.agreements import agreements_app
 from samhandling.commands.checklist import checklist_app
 from samhandling.commands.common import UserError, err, out, read_file, settings
@@ -25,6 +28,7 @@ from samhandling.commands.msh import msh_app
 from samhandling.commands.notices import freeze_app, notices_app
 from samhandling.commands.parties import parties_app, patients_app
 from samhandling.commands.partners import partners_app
+from samhandling.services.pdf import PdfUnavailableError
 
 app = typer.Typer(
     name="samhandling",
@@ -174,16 +178,33 @@ def demo(
         raise UserError(str(exc)) from None
 
 
+EXIT_INTERRUPTED = 130
+
+
 def main() -> None:
     """Entry point: turns every known fault into one line on stderr and a non-zero exit."""
+    norsk.install()
+    quiet = logging.getLogger("samhandling")
+    if not quiet.handlers:  # commands say what happened in Norwegian; node run and msh serve set up their own log
+        quiet.addHandler(logging.NullHandler())
     try:
-        app()
-    except UserError as exc:
+        code = app(standalone_mode=False)  # Click's own handling would print English ("Aborted!")
+    except Abort:  # end of input inside a prompt
+        err.print("Avbrutt.")
+        sys.exit(EXIT_INTERRUPTED)
+    except click.NoArgsIsHelpError as exc:  # the help is printed already
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:  # bad usage: one line, and where to read more
+        err.print(f"Feil: {norsk.usage_error(exc.format_message())}", markup=False)
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            err.print(f"Se «{exc.ctx.command_path} --help».", markup=False)
+        sys.exit(exc.exit_code)
+    except (UserError, PdfUnavailableError) as exc:
         err.print(f"Feil: {exc}", markup=False)
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("Avbrutt.")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except ValidationError as exc:
         if exc.title != "Settings":
             raise
@@ -204,6 +225,9 @@ def main() -> None:
         err.print(f"Intern feil: {type(exc).__name__}: {_first_line(exc)} (sett SAMHANDLING_DEBUG=1 for detaljer)",
                   markup=False)
         sys.exit(3)
+    if code == EXIT_INTERRUPTED:  # Typer turns Ctrl-C inside a command into this exit status, silently
+        err.print("Avbrutt.")
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 _SETTING_RULES = {

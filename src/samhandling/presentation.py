@@ -12,13 +12,20 @@ from typing import Any
 from lxml import etree
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from rich.tree import Tree
 
+from samhandling.domain.clock import from_message, shown
 from samhandling.domain.identifiers import mask_person_id, person_id_problem
 from samhandling.standards.binding import is_model
 from samhandling.standards.kith import BL, CS, CV, PQ, TS, URL
 from samhandling.standards.msghead import MsgHead, Organisation, Patient
 from samhandling.standards.validation import PERSON_ID_TYPES, ValidationReport
+
+
+def count(number: int, singular: str, plural: str) -> str:
+    """A number with the right Norwegian form: «1 kontaktpunkt», «2 meldinger»."""
+    return f"{number} {singular if number == 1 else plural}"
 
 
 def masked(text: str) -> str:
@@ -63,11 +70,12 @@ def render(report: ValidationReport, console: Console) -> None:
         _header_rows(head, table)
     if report.standard is not None:
         table.add_row("Standard", f"{report.standard.label} ({report.standard.root})")
-    console.print(table)
+    # soft_wrap=False: long values wrap at the terminal's (or a pipe's) width; nothing is cut off
+    console.print(table, soft_wrap=False)
     if report.document is not None:
         tree = Tree(f"[bold]{report.standard.root if report.standard else 'Innhold'}[/bold]")
         _add_fields(tree, report.document)
-        console.print(tree)
+        console.print(tree, soft_wrap=False)
     if head is not None:
         for ref_doc, data in head.attachments():
             console.print(f"Vedlegg: {ref_doc.mime_type or 'ukjent type'}, {len(data)} byte"
@@ -78,7 +86,8 @@ def _header_rows(head: MsgHead, table: Table) -> None:
     info = head.msg_info
     table.add_row("Meldingstype", f"{info.type.dn or ''} ({info.type.v})".strip())
     table.add_row("MsgId", info.msg_id)
-    table.add_row("Generert", info.gen_date.isoformat())
+    table.add_row("Generert", f"{shown(from_message(info.gen_date), seconds=True)} (norsk tid)"
+                  if info.gen_date is not None else "—")
     if info.processing_status is not None:
         table.add_row("Behandlingsstatus", f"{info.processing_status.dn or ''} ({info.processing_status.v})")
     table.add_row("Avsender", organisation_line(info.sender.organisation))
@@ -109,10 +118,17 @@ def _value_text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "ja" if value else "nei"
     if isinstance(value, etree._Element):
-        return masked(" ".join("".join(str(t) for t in value.itertext()).split()))
+        return masked(readable_text("".join(str(t) for t in value.itertext())))
     if is_model(type(value)):
         return None
-    return masked(str(value))
+    return masked(readable_text(str(value)))
+
+
+def readable_text(text: str) -> str:
+    """Free text as a person reads it: the writer's line breaks kept, the XML's indentation (tabs, runs of
+    spaces) and empty lines dropped. No word is lost."""
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def _add_fields(tree: Tree, obj: Any) -> None:
@@ -130,8 +146,5 @@ def _add_fields(tree: Tree, obj: Any) -> None:
             else:
                 if f.name == "id" and ident_type in PERSON_ID_TYPES:
                     text = mask_person_id(str(item))
-                tree.add(f"{label}: {_escape(text)}")
-
-
-def _escape(text: str) -> str:
-    return text.replace("[", "\\[")
+                line = Text.assemble((f"{label}: ", ""), text, overflow="fold")
+                tree.add(line)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from samhandling.standards.schemas import SchemaSet
@@ -119,6 +119,41 @@ class Settings(BaseSettings):
         description="Seconds a statement may take; the node waits for an answer a little longer, then the "
         "connection counts as lost. On SQLite, how long to wait for another writer's lock.",
     )
+
+    @field_validator("home")
+    @classmethod
+    def _home_is_a_folder(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError("må være en mappe, men er en fil")
+        return value
+
+    @field_validator("meldingsansvarlig")
+    @classmethod
+    def _addresses_are_mail_addresses(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import re
+
+        wrong = [a.strip() for a in value.split(",")
+                 if not re.fullmatch(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+", a.strip())]
+        if wrong:
+            raise ValueError("må være e-postadresser skilt med komma; ugyldig: " + ", ".join(f"«{w}»" for w in wrong))
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_usable(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        try:
+            make_url(value).get_dialect()
+        except (ArgumentError, NoSuchModuleError, ValueError):
+            raise ValueError("må være en SQLAlchemy-URL som sqlite:///sti/til/fil.db eller "
+                             "postgresql+psycopg://bruker@vert:5432/database") from None
+        return value
 
     @property
     def effective_schema_dir(self) -> Path:

@@ -67,7 +67,7 @@ class SoakNode:
         assert not self.running
         self._log = self._log or self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "samhandling", "node", "run", "--interval", POLL_INTERVAL],
+            [sys.executable, "-m", "samhandling", "node", "run", "--log-format", "json", "--interval", POLL_INTERVAL],
             env=self.region_node.env, stdout=subprocess.DEVNULL, stderr=self._log)
         self.starts += 1
 

@@ -32,6 +32,7 @@ from samhandling.commands.register_session import (
     write_output,
 )
 from samhandling.domain.agreements import AREA_TEXT, STATUS_TEXT, AgreementArea, AgreementStatus
+from samhandling.domain.clock import oslo_today
 from samhandling.domain.registers import Entity
 
 agreements_app = typer.Typer(help="Lokale tilleggsavtaler per kommune og område.", no_args_is_help=True)
@@ -90,7 +91,7 @@ def agreements_list(
     """Vis de lokale tilleggsavtalene."""
     from samhandling.services.agreements import agreement_json, list_agreements
 
-    today = date.today()
+    today = oslo_today()
     with session() as node:
         found = list_agreements(node.uow(), municipality=municipality, status=status, today=today)
     if as_json:
@@ -110,7 +111,7 @@ def agreements_show(
     """Vis en lokal tilleggsavtale."""
     from samhandling.services.agreements import agreement_json, get_agreement
 
-    today = date.today()
+    today = oslo_today()
     with session() as node:
         found, agreement = get_agreement(node.uow(), municipality, _area(area))
     if as_json:
@@ -159,7 +160,7 @@ def agreements_add(
         agreement = add_agreement(node.uow(), municipality, _area(area), fields, by=changed_by(by),
                                   document=_document(document))
     if as_json:
-        print_json(agreement_json(agreement, today=date.today()))
+        print_json(agreement_json(agreement, today=oslo_today()))
     else:
         say(f"Registrerte avtalen med kommune {agreement.municipality} om {AREA_TEXT[agreement.area].lower()}.")
 
@@ -186,7 +187,7 @@ def agreements_edit(
         agreement = edit_agreement(node.uow(), municipality, _area(area), fields, by=changed_by(by),
                                    document=_document(document))
     if as_json:
-        print_json(agreement_json(agreement, today=date.today()))
+        print_json(agreement_json(agreement, today=oslo_today()))
     else:
         say(f"Oppdaterte avtalen med kommune {agreement.municipality} om {AREA_TEXT[agreement.area].lower()}.")
 

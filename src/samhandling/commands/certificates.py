@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from samhandling.commands.common import UserError
+from samhandling.commands.common import UserError, norwegian_to_iso
 from samhandling.commands.register_session import (
     ByOption,
     JsonOption,
@@ -32,7 +32,7 @@ def _moment(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(norwegian_to_iso(value))
     except ValueError:
         raise UserError(f"{option}: «{value}» er ikke et ISO-tidspunkt (for eksempel 2025-03-14 eller "
                         "2025-03-14T09:00:00+01:00)") from None
@@ -106,17 +106,23 @@ def certificates_list(
     as_json: JsonOption = False,
 ) -> None:
     """Vis de registrerte sertifikatene."""
+    from samhandling.domain.clock import utc_now
     from samhandling.services.certificates import certificate_json, list_certificates
 
     with session() as node:
         found = list_certificates(node.uow(), her_id)
+    now = utc_now()
     if as_json:
-        print_json([certificate_json(c) for c in found])
+        print_json([{**certificate_json(c), "expired": c.valid_to <= now} for c in found])
         return
     if not found:
         say("Ingen sertifikater er registrert.")
     for certificate in found:
-        say(certificate_line(certificate))
+        expired = certificate.valid_to <= now
+        say(certificate_line(certificate) + ("  — UTGÅTT" if expired else ""))
+    gone = sum(c.valid_to <= now for c in found)
+    if gone:
+        say(f"{gone} av {len(found)} sertifikater er utgått; se «samhandling partners certificates expiring».")
 
 
 @certificates_app.command("remove")

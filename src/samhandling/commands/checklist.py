@@ -9,6 +9,7 @@ procedure's rule: which changes are tested against which EPJ systems. Registered
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -19,6 +20,7 @@ import typer
 
 from samhandling.commands.common import UserError, err, out, settings
 from samhandling.domain.checklist import CHECK_SHORT, TRIGGER_TEXT, CaseResult, ChecklistRun, Side, Trigger
+from samhandling.domain.clock import shown, shown_date
 
 if TYPE_CHECKING:
     from samhandling.bootstrap import Node
@@ -79,6 +81,24 @@ def _write_report(run: ChecklistRun, target: Path, kind: str | None = None) -> N
     err.print(f"Skrev rapporten {target}.", markup=False)
 
 
+def _check_report_target(report: Path) -> None:
+    """``--report`` checked before the run (which takes minutes): a known format, and a place it can be written."""
+    if report.suffix.lower() not in (".pdf", ".html", ".htm", ".json"):
+        raise UserError(f"{report}: rapporten skrives som .pdf, .html eller .json")
+    if report.is_dir():
+        raise UserError(f"{report}: er en mappe; oppgi et filnavn for rapporten")
+    folder = report.parent if str(report.parent) else Path(".")
+    if not folder.is_dir():
+        raise UserError(f"{report}: mappen {folder} finnes ikke")
+    if not os.access(folder, os.W_OK) or (report.exists() and not os.access(report, os.W_OK)):
+        raise UserError(f"{report}: mangler skrivetilgang")
+
+
+def _again(run_id: str, report: Path) -> str:
+    kind = {".htm": "--html", ".html": "--html", ".json": "--json"}.get(report.suffix.lower(), "--pdf")
+    return f"Kjøringen er lagret; lag rapporten igjen med «samhandling checklist report {run_id} {kind} {report}»."
+
+
 def _case_lines(run: ChecklistRun, *, details: bool) -> None:
     width = max(len(c.sender_side) for c in run.cases) if run.cases else 1
     for case in run.cases:
@@ -107,7 +127,7 @@ def _case_lines(run: ChecklistRun, *, details: bool) -> None:
 
 def _summary(run: ChecklistRun) -> None:
     _say(f"Kjøring {run.run_id}: {run.municipality.name} og {run.hospital.name}, "
-         f"{run.started_at.astimezone():%d.%m.%Y %H:%M}. Bestått {run.passed} av {len(run.cases)}, "
+         f"{shown(run.started_at)}. Bestått {run.passed} av {len(run.cases)}, "
          f"ikke bestått {run.failed}, ikke kjørt {run.not_run}.")
 
 
@@ -160,8 +180,8 @@ def run(
     from samhandling.services.checklist import RunOptions, RunRequest, load_checklist, run_automatic, run_partner
     from samhandling.standards.plo import examples
 
-    if report is not None and report.suffix.lower() not in (".pdf", ".html", ".htm", ".json"):
-        raise UserError(f"{report}: rapporten skrives som .pdf, .html eller .json")
+    if report is not None:
+        _check_report_target(report)
     request = RunRequest(hospital=hospital, municipality=municipality, trigger=trigger, changed=changed,
                          tester_hospital=tester_hospital, tester_municipality=tester_municipality,
                          patient_id=patient or examples.PATIENT_FNR, timeout=timeout)
@@ -188,7 +208,13 @@ def run(
             else:
                 result = run_automatic(node.uow, node.settings, request, options)
     if report is not None:
-        _write_report(result, report)
+        try:
+            _write_report(result, report)
+        except UserError as exc:  # the run is stored: the report can be made again
+            err.print(f"Feil: {exc}", markup=False)
+            err.print(_again(result.run_id, report), markup=False)
+            raise typer.Exit(2) from None
+        err.print(_again(result.run_id, report), markup=False)
     if as_json:
         from samhandling.services.checklist import run_json
 
@@ -256,7 +282,7 @@ def history(
         return
     for r in runs:
         status = "bestått" if r.all_passed else f"{r.failed} ikke bestått, {r.not_run} ikke kjørt"
-        _say(f"{r.run_id}  {r.started_at.astimezone():%d.%m.%Y %H:%M}  {r.municipality.name} – {r.hospital.name}  "
+        _say(f"{r.run_id}  {shown(r.started_at)}  {r.municipality.name} – {r.hospital.name}  "
              f"{TRIGGER_TEXT[r.trigger]}  {r.passed}/{len(r.cases)} ({status})")
 
 
@@ -317,7 +343,7 @@ def coverage(as_json: JsonOption = False) -> None:
         _say(f"{h.hospital_name}: {h.configuration.label}{now}")
         for t in h.tested:
             _say(f"    testet mot {t.epj_system}: {t.municipality_name}, kjøring {t.run_id} "
-                 f"{t.at.astimezone():%d.%m.%Y}")
+                 f"{shown_date(t.at)}")
         for system in h.missing:
             _say(f"    MANGLER test mot en kommune med {system}")
     for m in found.municipalities:

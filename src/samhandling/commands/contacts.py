@@ -32,6 +32,7 @@ from samhandling.commands.register_session import (
 )
 from samhandling.domain.contacts import PURPOSE_TEXT, REASON_TEXT, ContactPoint, ContactPurpose
 from samhandling.domain.registers import Entity
+from samhandling.presentation import count
 
 contacts_app = typer.Typer(
     help="Kontakt- og varslingslisten: kontaktpunkt per samarbeidspart og formål (samhandlingsprosedyren 3.1).",
@@ -204,7 +205,8 @@ def contacts_import(
     if as_json:
         print_json({"created": result.created, "updated": result.updated, "unchanged": result.unchanged})
         return
-    say(f"Importerte {len(result.created) + len(result.updated) + len(result.unchanged)} kontaktpunkter: "
+    total = len(result.created) + len(result.updated) + len(result.unchanged)
+    say(f"Importerte {count(total, 'kontaktpunkt', 'kontaktpunkter')}: "
         f"{len(result.created)} nye, {len(result.updated)} oppdatert, {len(result.unchanged)} uendret.")
 
 

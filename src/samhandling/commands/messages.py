@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +13,8 @@ from rich.table import Table
 
 from samhandling.bootstrap import Node, bootstrap
 from samhandling.commands.common import UserError, err, out, read_file, settings
-from samhandling.domain.identifiers import mask_person_id
+from samhandling.domain.clock import shown
+from samhandling.domain.identifiers import mask_person_id, person_id_problem
 from samhandling.domain.messages import Direction, MessageState, StoredMessage
 from samhandling.services.node import first_line, is_database_outage
 from samhandling.services.receive import Reception, receive_message, store_unprocessable
@@ -137,21 +140,77 @@ def send(
         out.print(f"{m.msg_type} {m.msg_id} til {m.recipient_her_id}: lagt i utboksen", markup=False)
 
 
+_DIRECTIONS = {"inn": Direction.INCOMING, "ut": Direction.OUTGOING, "incoming": Direction.INCOMING,
+               "outgoing": Direction.OUTGOING}
+STATE_WORDS = ", ".join(f"«{s.label.lower()}»" for s in MessageState)
+
+
+def parse_state(text: str) -> MessageState:
+    """A state as the tables show it (Norwegian, any case) or its internal name."""
+    wanted = " ".join(text.split()).lower()
+    for state in MessageState:
+        if wanted in (state.value, state.label.lower()):
+            return state
+    raise UserError(f"--state: «{text}» er ingen tilstand; bruk en av {STATE_WORDS}")
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    """A day as Norwegians write it (01.03.2025, 1.3.2025) or in ISO form (2025-03-01)."""
+    if text is None:
+        return None
+    cleaned = text.strip()
+    try:
+        if "." in cleaned:
+            day, month, year = (int(p) for p in cleaned.split("."))
+            return date(year, month, day)
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        raise UserError(f"{option}: «{text}» er ikke en dato; skriv 01.03.2025 eller 2025-03-01") from None
+
+
+def parse_direction(text: str) -> Direction:
+    try:
+        return _DIRECTIONS[text.strip().lower()]
+    except KeyError:
+        raise UserError(f"--direction: «{text}» er ingen retning; bruk «inn» eller «ut»") from None
+
+
 @messages_app.command("list")
 def list_messages(
     as_json: Annotated[bool, typer.Option("--json", help="JSON i stedet for tabell.")] = False,
-    direction: Annotated[str | None, typer.Option(help="incoming eller outgoing.")] = None,
-    state: Annotated[list[str] | None, typer.Option(help="Bare meldinger i denne tilstanden (kan gjentas).")]
-    = None,
+    direction: Annotated[str | None, typer.Option(help="«inn» eller «ut» (også incoming/outgoing).")] = None,
+    state: Annotated[list[str] | None, typer.Option(
+        help=f"Bare meldinger i denne tilstanden, slik tabellen viser den (kan gjentas): {STATE_WORDS}.")] = None,
     party: Annotated[str | None, typer.Option(help="HER-id for avsender eller mottaker.")] = None,
+    msg_type: Annotated[str | None, typer.Option("--type", help="Meldingstype, f.eks. DIALOG_FORESPORSEL.")] = None,
+    msg_id: Annotated[str | None, typer.Option("--msg-id", help="Bare meldingen(e) med denne MsgId.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="Laget denne dagen eller senere (01.03.2025 "
+                                                  "eller 2025-03-01, norsk tid).")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Laget denne dagen eller før (norsk tid).")] = None,
+    patient: Annotated[bool, typer.Option("--patient", help="Søk på pasient: fødselsnummeret spørres om "
+                                          "uten å vises (eller les det fra stdin).")] = False,
     limit: Annotated[int, typer.Option(min=1, help="Høyst så mange, nyeste først.")] = 100,
 ) -> None:
-    """List lagrede meldinger, nyeste først."""
-    try:
-        query = MessageQuery(direction=Direction(direction) if direction else None,
-                             states=frozenset(MessageState(s) for s in state or []), party_her_id=party, limit=limit)
-    except ValueError as exc:
-        raise UserError(f"ugyldig filter: {exc}") from None
+    """List og søk i lagrede meldinger, nyeste først."""
+    from datetime import timedelta
+
+    from samhandling.domain.clock import OSLO
+
+    patient_ref = None
+    if patient:
+        patient_ref = (typer.prompt("Fødselsnummer", hide_input=True, err=True) if sys.stdin.isatty()
+                       else sys.stdin.readline()).strip()
+        problem = person_id_problem(patient_ref)
+        if problem:
+            raise UserError(f"--patient: {problem}")
+    start = parse_day(date_from, "--from")
+    end = parse_day(date_to, "--to")
+    query = MessageQuery(direction=parse_direction(direction) if direction else None,
+                         states=frozenset(parse_state(s) for s in state or []), party_her_id=party, limit=limit,
+                         msg_type=msg_type.strip().upper() if msg_type else None,
+                         msg_id=msg_id.strip() if msg_id else None, patient_ref=patient_ref,
+                         created_from=datetime.combine(start, time(0), OSLO) if start else None,
+                         created_before=datetime.combine(end + timedelta(days=1), time(0), OSLO) if end else None)
     node = _node()
     with node.uow() as uow:
         found = uow.messages.list(query)
@@ -159,11 +218,13 @@ def list_messages(
         print(json.dumps([_summary(m) for m in found], ensure_ascii=False))
         return
     table = Table("Id", "Retning", "Type", "MsgId", "Fra", "Til", "Tilstand", "Feil", "Tid")
+    for column in table.columns:  # wrapped, never cut: «messages show» and «messages avvik» take the whole MsgId
+        column.overflow = "fold"
     for m in found:
         table.add_row(str(m.id), "inn" if m.direction is Direction.INCOMING else "ut", m.msg_type, m.msg_id,
                       m.sender_her_id or "", m.recipient_her_id or "", m.state.label, ", ".join(m.error_codes),
-                      m.created_at.astimezone().strftime("%Y-%m-%d %H:%M"))
-    out.print(table)
+                      shown(m.created_at))
+    out.print(table, soft_wrap=False)
 
 
 def _summary(m: StoredMessage) -> dict[str, Any]:
@@ -178,42 +239,139 @@ def _summary(m: StoredMessage) -> dict[str, Any]:
     }
 
 
+def find_message(node: Node, wanted: str) -> StoredMessage:
+    """A stored message by its number in «messages list» or by its MsgId (the first stored copy)."""
+    text = wanted.strip()
+    with node.uow() as uow:
+        if text.isdigit():
+            found = uow.messages.get(int(text))
+            if found is not None:
+                return found
+        copies = uow.messages.list(MessageQuery(msg_id=text, oldest_first=True, limit=50))
+    if not copies:
+        raise UserError(f"finner ingen melding med id eller MsgId {text}")
+    if len(copies) > 1:
+        err.print(f"Merk: MsgId {text} er lagret {len(copies)} ganger (én per mottaker: id "
+                  + ", ".join(str(c.id) for c in copies) + "); viser den første.", markup=False)
+    return copies[0]
+
+
+_LABELS = {"id": "Id", "direction": "Retning", "msg_id": "MsgId", "msg_type": "Meldingstype", "standard": "Standard",
+           "sender_her_id": "Avsender (HER-id)", "recipient_her_id": "Mottaker (HER-id)",
+           "receiver_her_ids": "Adressert til", "state": "Tilstand", "error_codes": "Feilkoder",
+           "conversation_ref": "Samtale", "parent_ref": "Svar på", "linked_to": "Gjelder melding",
+           "is_apprec": "Applikasjonskvittering", "original_msg_id": "Kvitterer for", "receipt_conflict":
+           "Kvitteringskonflikt", "patient": "Pasient", "created_at": "Laget", "updated_at": "Endret"}
+
+
 @messages_app.command("show")
 def show_message(
-    message_id: Annotated[int, typer.Argument(help="Meldingens id (fra «messages list»).")],
+    message_ref: Annotated[str, typer.Argument(metavar="ID|MSGID",
+                                               help="Meldingens id (fra «messages list») eller MsgId.")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON i stedet for tekst.")] = False,
 ) -> None:
-    """Vis én lagret melding med journal over tilstandene."""
+    """Vis én lagret melding: nøkkelfelt, kvitteringens feilkoder, selve meldingen lesbart og journalen."""
+    from samhandling.presentation import render
+    from samhandling.standards.apprec import ERROR_CODES
+    from samhandling.standards.validation import validate_message
+
     node = _node()
+    message = find_message(node, message_ref)
+    assert message.id is not None
     with node.uow() as uow:
-        message = uow.messages.get(message_id)
-        journal = uow.messages.journal(message_id) if message is not None else []
-    if message is None:
-        raise UserError(f"finner ingen melding med id {message_id}")
+        journal = uow.messages.journal(message.id)
     if as_json:
         summary = _summary(message)
         summary["journal"] = [{"at": e.at.isoformat(), "state": e.state.value, "detail": e.detail} for e in journal]
         print(json.dumps(summary, ensure_ascii=False))
         return
     for key, value in _summary(message).items():
-        if value not in (None, [], ""):
-            out.print(f"{key}: {value}", markup=False)
+        if value in (None, [], "", False):
+            continue
+        if key == "direction":
+            value = "inn (mottatt)" if message.direction is Direction.INCOMING else "ut (sendt)"
+        elif key == "state":
+            value = message.state.label
+        elif key in ("created_at", "updated_at"):
+            value = shown(getattr(message, key), seconds=True)
+        elif key == "error_codes":
+            value = "; ".join(f"{c} {ERROR_CODES[c].name}" if c in ERROR_CODES else c for c in message.error_codes)
+        elif isinstance(value, list):
+            value = ", ".join(map(str, value))
+        elif value is True:
+            value = "ja"
+        out.print(f"{_LABELS.get(key, key)}: {value}", markup=False)
+    report = validate_message(message.raw, schemas=None, max_bytes=max(len(message.raw), 1))
+    if report.root is not None and (report.head is not None or report.document is not None):
+        out.print("Meldingen:")
+        render(report, out)
     out.print("Journal:")
     for entry in journal:
-        out.print(f"  {entry.at.astimezone():%Y-%m-%d %H:%M:%S} {entry.state.label}: {entry.detail}", markup=False)
+        out.print(f"  {shown(entry.at, seconds=True)} {entry.state.label}: {entry.detail}", markup=False)
+
+
+@messages_app.command("export")
+def export_message(
+    message_ref: Annotated[str, typer.Argument(metavar="ID|MSGID", help="Meldingens id eller MsgId.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Filen den opprinnelige XML-en skrives til.")],
+) -> None:
+    """Skriv en lagret melding nøyaktig slik den ble mottatt eller sendt (original XML) til en fil."""
+    node = _node()
+    message = find_message(node, message_ref)
+    if output.is_dir():
+        raise UserError(f"{output}: er en mappe; oppgi et filnavn")
+    try:
+        output.write_bytes(message.raw)
+    except OSError as exc:
+        raise UserError(f"{output}: kan ikke skrive filen ({exc.strerror})") from None
+    err.print(f"Skrev melding {message.id} ({message.msg_type}, {len(message.raw)} byte) til {output}. Filen "
+              "inneholder pasientopplysninger: oppbevar og slett den som annen journalinformasjon.", markup=False)
+
+
+MUNICIPAL_REASONS = frozenset(AVVIK_REASONS)
+HITS_1168_5_3 = ("Merk: en melding adressert til en virksomhet vi ikke representerer, får ingen applikasjonskvittering "
+                 "(HITS 1168 §5.3); avviket (HIS 1151) sier fra til avsenderen, som sender til riktig mottaker.")
 
 
 @messages_app.command("avvik")
 def avvik(
-    msg_id: Annotated[str, typer.Argument(help="MsgId for den mottatte meldingen som var feiladressert.")],
-    reason: Annotated[str, typer.Option("--grunn", help="tilhorer-ikke, mottar-ikke, eller egen tekst.")],
+    message_ref: Annotated[str, typer.Argument(
+        metavar="ID|MSGID", help="Id (fra «messages list») eller MsgId for den feiladresserte mottatte meldingen.")],
+    reason: Annotated[str, typer.Option("--grunn", help="Kommunens standardkommentarer «tilhorer-ikke» (Pasienten "
+                                        "tilhører ikke kommunen) og «mottar-ikke» (Pasienten mottar ikke kommunale "
+                                        "tjenester), eller en egen tekst (sykehuset skriver alltid egen tekst).")],
 ) -> None:
     """Svar avsender med «Tilbakemelding om feil i mottatt melding» (avvik, HIS 1151)."""
     node = _node()
+    wanted = message_ref.strip()
+    with node.uow() as uow:
+        parties = uow.parties.all()
+        candidates = ([m for m in [uow.messages.get(int(wanted))] if m is not None] if wanted.isdigit() else [])
+        candidates += uow.messages.list(MessageQuery(direction=Direction.INCOMING, msg_id=wanted, is_apprec=False,
+                                                     limit=5))
+        received = next((m for m in candidates if m.direction is Direction.INCOMING and not m.is_apprec), None)
+        earlier = (uow.messages.list(MessageQuery(direction=Direction.OUTGOING, msg_type="DIALOG_AVVIK", limit=None))
+                   if received is not None else [])
+    if received is None:
+        raise UserError(f"Fant ingen mottatt melding med id eller MsgId {wanted} å svare på")
+    ours = received.recipient_her_id
+    if ours is None or not parties.is_served_locally(ours):
+        raise UserError(f"meldingen {received.msg_id} er ikke levert til en av våre egne parter (HER-id {ours}); "
+                        "avvik sendes fra parten som fikk meldingen")
+    organisation = parties.organisation_of(ours) or parties.get(ours)
+    municipal = organisation is not None and organisation.municipality is not None
+    if reason in MUNICIPAL_REASONS and not municipal:
+        raise UserError(f"«{reason}» er kommunens standardkommentar («{AVVIK_REASONS[reason]}»); fra sykehuset: "
+                        "skriv med --grunn hva som er feil, f.eks. «Pasienten er ikke innlagt hos oss»")
+    same = [m for m in earlier if m.parent_ref == received.msg_id]
+    if same:
+        err.print(f"Merk: det er sendt avvik for denne meldingen før (id {', '.join(str(m.id) for m in same)}); "
+                  "dette sendes i tillegg.", markup=False)
     text = AVVIK_REASONS.get(reason, reason)
     try:
-        stored = answer_misdirected(node.uow(), node.send_options, msg_id, text=text)
+        stored = answer_misdirected(node.uow(), node.send_options, received.msg_id, text=text)
     except SendRefusedError as exc:
         raise UserError(str(exc)) from None
     for m in stored:
         out.print(f"Avvik {m.msg_id} til {m.recipient_her_id} er lagt i utboksen.", markup=False)
+    err.print(HITS_1168_5_3, markup=False)

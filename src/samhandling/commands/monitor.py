@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from samhandling.bootstrap import ConfigurationError, Node, bootstrap
-from samhandling.commands.common import UserError, out, settings
+from samhandling.commands.common import UserError, err, norwegian_to_iso, out, settings
 from samhandling.domain.calendar import OSLO
 from samhandling.domain.monitoring import Alert, AlertTransitionError
 from samhandling.domain.parties import Parties
@@ -42,6 +42,19 @@ alerts_app = typer.Typer(help="Varsler fra overvåkingen: liste, bekrefte og lø
 NowOption = Annotated[str | None, typer.Option(
     "--now", help="Tidspunktet det vurderes for (ISO 8601, f.eks. 2026-03-10T14:00; uten sone: norsk tid).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON i stedet for tekst.")]
+StoringNowOption = Annotated[str | None, typer.Option(
+    "--now", help="Bare sammen med --test: lagre som om klokken var dette (ISO 8601; uten sone: norsk tid).")]
+TestOption = Annotated[bool, typer.Option(
+    "--test", help="Testoppsett: tillat --now på en kommando som lagrer (varsler, e-post). Aldri i drift.")]
+
+
+def stored_now(text: str | None, test: bool, command: str) -> datetime | None:
+    """``--now`` on a command that stores state: refused unless ``--test`` says this is a test setup, since an
+    alert opened or handled "in the future" would never close and later counts would not agree."""
+    if text is not None and not test:
+        raise UserError(f"--now brukes til å lese («monitor status», «monitor report»): «{command}» lagrer, og et "
+                        "annet tidspunkt enn nå ville lagre fremtiden. Legg til --test bare i et testoppsett")
+    return parse_now(text)
 
 
 def parse_now(text: str | None) -> datetime | None:
@@ -49,7 +62,7 @@ def parse_now(text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
-        moment = datetime.fromisoformat(text.strip())
+        moment = datetime.fromisoformat(norwegian_to_iso(text))
     except ValueError:
         raise UserError(f"--now: «{text}» er ikke et tidspunkt på formen 2026-03-10T14:00") from None
     return moment.replace(tzinfo=OSLO) if moment.tzinfo is None else moment
@@ -112,23 +125,32 @@ def _alert_line(alert: Alert, parties: Parties) -> str:
 
 
 @monitor_app.command("run")
-def monitor_run(now: NowOption = None, as_json: JsonOption = False) -> None:
+def monitor_run(now: StoringNowOption = None, test: TestOption = False, as_json: JsonOption = False) -> None:
     """Én evaluering: åpne, oppdatere og løse varsler, og sende e-post om dem."""
+    moment = stored_now(now, test, "monitor run")
     node = _node()
-    evaluation = evaluate(node.uow, _config(node), now=parse_now(now))
+    config = _config(node)
+    if not config.notify.enabled and not as_json:
+        err.print("Merk: e-post er av (SAMHANDLING_SMTP_URL er ikke satt); varslene vises bare av «alerts list» og "
+                  "«monitor status».", markup=False)
+    elif not config.notify.meldingsansvarlig and not as_json:
+        err.print("Merk: SAMHANDLING_MELDINGSANSVARLIG er ikke satt; varslene går bare til partenes kontaktpunkter.",
+                  markup=False)
+    evaluation = evaluate(node.uow, config, now=moment)
+    with node.uow() as uow:  # the count agrees with «alerts list», whichever evaluation opened them
+        open_alerts = uow.monitor.list_alerts(include_resolved=False, limit=1_000_000)
     if as_json:
         print(json.dumps({
             "at": evaluation.at.isoformat(),
             "opened": [a.id for a in evaluation.opened], "resolved": [a.id for a in evaluation.resolved],
-            "open": [a.id for a in evaluation.opened + evaluation.still_open],
+            "open": sorted(a.id for a in open_alerts if a.id is not None),
             "superseded": [a.id for a in evaluation.superseded], "marked_missing": evaluation.marked_missing,
             "mail": {"sent": len(evaluation.mail.sent), "failed": len(evaluation.mail.failed),
                      "error": evaluation.mail.error},
         }, ensure_ascii=False))
         return
-    open_count = len(evaluation.opened) + len(evaluation.still_open)
     out.print(f"Evaluert {_when(evaluation.at)}: {len(evaluation.opened)} nye varsler, {len(evaluation.resolved)} "
-              f"løst, {open_count} åpne.", markup=False)
+              f"løst, {len(open_alerts)} åpne.", markup=False)
     if evaluation.marked_missing:
         out.print(f"Kvittering mangler nå for melding {', '.join(map(str, evaluation.marked_missing))}.",
                   markup=False)
@@ -181,12 +203,15 @@ def monitor_report(
     = None,
     as_json: JsonOption = False,
     send: Annotated[bool, typer.Option("--send", help="Send oppsummeringen til meldingsansvarlig nå.")] = False,
+    test: TestOption = False,
 ) -> None:
     """Daglig oppsummering: sendt og mottatt per part og type, manglende og negative kvitteringer, åpne varsler."""
+    if send:
+        stored_now(now, test, "monitor report --send")
     node = _node()
     config = _config(node)
     try:
-        chosen = date.fromisoformat(day) if day else None
+        chosen = date.fromisoformat(norwegian_to_iso(day)) if day else None
     except ValueError:
         raise UserError(f"--day: «{day}» er ikke en dato på formen 2026-03-10") from None
     report = build_daily_report(node.uow, config, day=chosen, now=parse_now(now))
@@ -237,11 +262,12 @@ ByOption = Annotated[str, typer.Option("--by", help="Hvem (navn eller brukernavn
 
 @alerts_app.command("ack")
 def alerts_ack(alert_id: Annotated[int, typer.Argument(help="Varselets id.")], by: ByOption,
-               now: NowOption = None, as_json: JsonOption = False) -> None:
+               now: StoringNowOption = None, test: TestOption = False, as_json: JsonOption = False) -> None:
     """Bekreft et varsel: noen har tatt det. Det løses av seg selv når årsaken er borte."""
+    moment = stored_now(now, test, "alerts ack")
     node = _node()
     try:
-        alert = acknowledge_alert(node.uow, alert_id, by, now=parse_now(now))
+        alert = acknowledge_alert(node.uow, alert_id, by, now=moment)
     except (AlertTransitionError, UnknownAlertError) as exc:
         raise UserError(str(exc).rstrip(".")) from None
     _print_alert(node, alert, as_json, f"Varsel {alert.id} er bekreftet av {alert.acknowledged_by}.")
@@ -252,13 +278,15 @@ def alerts_resolve(
     alert_id: Annotated[int, typer.Argument(help="Varselets id.")],
     by: ByOption,
     note: Annotated[str, typer.Option("--note", help="Hva som ble gjort.")] = "",
-    now: NowOption = None,
+    now: StoringNowOption = None,
+    test: TestOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Løs et varsel for hånd. Meldingene det gjelder, varsles ikke igjen for samme årsak."""
+    moment = stored_now(now, test, "alerts resolve")
     node = _node()
     try:
-        alert, mail = resolve_alert(node.uow, _config(node), alert_id, by, note=note, now=parse_now(now))
+        alert, mail = resolve_alert(node.uow, _config(node), alert_id, by, note=note, now=moment)
     except (AlertTransitionError, UnknownAlertError) as exc:
         raise UserError(str(exc).rstrip(".")) from None
     text = f"Varsel {alert.id} er løst av {alert.resolved_by}."

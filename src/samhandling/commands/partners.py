@@ -8,7 +8,6 @@ or CPA), and the journal of every change to the registers; with ``partners certi
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,9 +35,11 @@ from samhandling.commands.register_session import (
     write_output,
 )
 from samhandling.domain.agreements import AREA_TEXT, STATUS_TEXT
+from samhandling.domain.clock import oslo_today
 from samhandling.domain.contacts import PURPOSE_TEXT
 from samhandling.domain.parties import PartyKind
 from samhandling.domain.registers import CATEGORY_TEXT, Entity, PartnerCategory
+from samhandling.presentation import count
 
 partners_app = typer.Typer(
     help="Samarbeidsparter: virksomhetene i samhandlingen, deres kommunikasjonsparter, systemer og sertifikater.",
@@ -107,7 +108,7 @@ def partners_show(
 
     with session() as node:
         details = get_partner(node.uow(), her_id)
-    today = date.today()
+    today = oslo_today()
     if as_json:
         print_json(partner_details_json(details, today=today))
         return
@@ -257,7 +258,7 @@ def partners_import(
         })
         return
     say(
-        f"Importerte {len(files)} fil(er): kommunikasjonsparter {len(result.parties_created)} nye, "
+        f"Importerte {count(len(files), 'fil', 'filer')}: kommunikasjonsparter {len(result.parties_created)} nye, "
         f"{len(result.parties_updated)} oppdatert, {len(result.parties_unchanged)} uendret; samarbeidsparter "
         f"{len(result.partners_created)} nye, {len(result.partners_updated)} oppdatert."
     )

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from samhandling.commands.common import UserError, out, read_file, settings
+from samhandling.domain.clock import shown
 from samhandling.domain.registers import Entity, RegisterChange
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ def _journal_lines(changes: Sequence[RegisterChange]) -> None:
         fields = "; ".join(
             f"{name}: {dash(value['before'])} → {dash(value['after'])}" for name, value in change.changes.items()
         )
-        when = change.at.astimezone().strftime("%Y-%m-%d %H:%M")
+        when = shown(change.at)
         say(f"{when}  {change.by}  {change.entity.value} {change.key} {actions[change.action.value]}"
             + (f": {fields}" if fields else ""))
 

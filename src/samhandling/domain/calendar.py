@@ -28,9 +28,9 @@ from zoneinfo import ZoneInfo
 
 from holidays.countries.norway import Norway
 
-from samhandling.domain.messages import as_utc
+from samhandling.domain.clock import OSLO as OSLO  # re-exported: the zone of the working calendar
+from samhandling.domain.clock import as_utc
 
-OSLO = ZoneInfo("Europe/Oslo")
 OPENING = time(8)
 CLOSING = time(16)
 MONDAY_TO_FRIDAY = frozenset(range(5))

@@ -18,9 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
+from samhandling.domain.clock import as_utc as as_utc  # re-exported: many modules import them from here
+from samhandling.domain.clock import utc_now as utc_now
 from samhandling.domain.identifiers import mask_person_id
 
 
@@ -47,6 +49,12 @@ class MessageState(StrEnum):
     """The receiver answered with a negative AppRec (avvist); the message must be corrected and sent anew."""
     RECEIPT_MISSING = "receipt_missing"
     """No AppRec within the deadline; a person follows it up, and the message may be sent again."""
+    SEND_STOPPED = "send_stopped"
+    """The transport refused it for good (trying again cannot help, e.g. an AppRec to a message that came as a
+    file, which the EDI 2.0 API cannot answer): never sent, never waiting for a receipt; the reason is in the
+    journal and the outbox. A person sends it again (``outbox retry``) once the cause is mended, or cancels it."""
+    CANCELLED = "cancelled"
+    """Taken out of the outbox by a person (``outbox cancel``): never sent."""
 
     # Incoming
     RECEIVED = "received"
@@ -85,6 +93,8 @@ _LABELS: dict[MessageState, str] = {
     MessageState.RECEIPT_OK: "Positiv kvittering",
     MessageState.RECEIPT_REJECTED: "Avvist av mottaker",
     MessageState.RECEIPT_MISSING: "Kvittering mangler",
+    MessageState.SEND_STOPPED: "Kan ikke sendes",
+    MessageState.CANCELLED: "Avbrutt, ikke sendt",
     MessageState.RECEIVED: "Mottatt",
     MessageState.ACCEPTED: "Godtatt",
     MessageState.REJECTED: "Avvist",
@@ -101,6 +111,8 @@ OUTGOING_STATES = frozenset(
         MessageState.RECEIPT_OK,
         MessageState.RECEIPT_REJECTED,
         MessageState.RECEIPT_MISSING,
+        MessageState.SEND_STOPPED,
+        MessageState.CANCELLED,
     }
 )
 INCOMING_STATES = frozenset(set(MessageState) - OUTGOING_STATES)
@@ -114,10 +126,13 @@ _S = MessageState
 TRANSITIONS: Mapping[MessageState, frozenset[MessageState]] = {
     # An AppRec may come before the transport's delivery confirmation, or after the deadline (late); a
     # message queued again after a missing receipt may get the late AppRec for the first sending.
-    _S.QUEUED: frozenset({_S.SENT, _S.RECEIPT_OK, _S.RECEIPT_REJECTED}),
+    # A message the transport refuses for good stops; a person sends it again or cancels it.
+    _S.QUEUED: frozenset({_S.SENT, _S.RECEIPT_OK, _S.RECEIPT_REJECTED, _S.SEND_STOPPED, _S.CANCELLED}),
+    _S.SEND_STOPPED: frozenset({_S.QUEUED, _S.CANCELLED}),
+    _S.CANCELLED: frozenset(),
     _S.SENT: frozenset({_S.DELIVERED, _S.RECEIPT_OK, _S.RECEIPT_REJECTED, _S.RECEIPT_MISSING}),
     _S.DELIVERED: frozenset({_S.RECEIPT_OK, _S.RECEIPT_REJECTED, _S.RECEIPT_MISSING}),
-    _S.RECEIPT_MISSING: frozenset({_S.RECEIPT_OK, _S.RECEIPT_REJECTED, _S.QUEUED}),
+    _S.RECEIPT_MISSING: frozenset({_S.RECEIPT_OK, _S.RECEIPT_REJECTED, _S.QUEUED, _S.SEND_STOPPED}),
     _S.RECEIPT_OK: frozenset(),
     _S.RECEIPT_REJECTED: frozenset(),
     _S.RECEIVED: frozenset({_S.ACCEPTED, _S.REJECTED, _S.HELD, _S.UNANSWERABLE, _S.FAILED}),
@@ -164,17 +179,6 @@ class InvalidTransitionError(ValueError):
         super().__init__(f"En melding kan ikke gå fra «{from_state.label}» til «{to_state.label}».")
         self.from_state = from_state
         self.to_state = to_state
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(name: str, value: datetime) -> datetime:
-    """``value`` in UTC; ValueError for a naive datetime, whose zone would be a guess."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be an aware datetime (UTC), not a naive one")
-    return value.astimezone(UTC)
 
 
 @dataclass(frozen=True, kw_only=True)

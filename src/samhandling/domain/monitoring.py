@@ -84,6 +84,9 @@ class AlertCause(StrEnum):
     MEASURE_OVERDUE = "measure_overdue"
     NOTICE_UNANSWERED = "notice_unanswered"
     CERTIFICATE_EXPIRING = "certificate_expiring"
+    SEND_STOPPED = "send_stopped"
+    EPJ_FILE_REJECTED = "epj_file_rejected"
+    CERTIFICATE_EXPIRED = "certificate_expired"
 
     @property
     def label(self) -> str:
@@ -102,7 +105,8 @@ class AlertCause(StrEnum):
     @property
     def node_wide(self) -> bool:
         """Whether the cause concerns the node itself rather than one partner."""
-        return self in (AlertCause.POLL_FAILING, AlertCause.QUEUE_GROWING, AlertCause.MEASURE_OVERDUE)
+        return self in (AlertCause.POLL_FAILING, AlertCause.QUEUE_GROWING, AlertCause.MEASURE_OVERDUE,
+                        AlertCause.SEND_STOPPED, AlertCause.EPJ_FILE_REJECTED)
 
 
 # The advice follows the cooperation procedure: test the line with a test message, contact the partner's
@@ -229,6 +233,30 @@ _CAUSES: dict[AlertCause, tuple[str, Severity, str]] = {
         Severity.WARNING,
         "Bestill og installer nytt virksomhetssertifikat, oppdater adresseregisteret, og send varselet om "
         "sertifikatbytte som er laget som utkast (samhandling notices list --status draft) til partene.",
+    ),
+    AlertCause.SEND_STOPPED: (
+        "Melding kan ikke sendes",
+        Severity.ALERT,
+        "Transporten har avvist meldingen for godt, så noden prøver ikke igjen av seg selv; den er ikke sendt og "
+        "venter ikke på kvittering. Feilen ligger hos oss (oppsett eller meldingen selv), ikke hos parten. Se "
+        "årsaken med «samhandling outbox list», rett den og send på nytt med «samhandling outbox retry ID», "
+        "eller avbryt med «samhandling outbox cancel ID». En applikasjonskvittering til en melding som kom som "
+        "fil, kan ikke sendes over EDI 2.0-APIet; da avbrytes den.",
+    ),
+    AlertCause.EPJ_FILE_REJECTED: (
+        "EPJ-fil avvist",
+        Severity.ALERT,
+        "En fil EPJ-systemet la i utboks-katalogen, ble ikke sendt og ligger i error/ med årsaken i "
+        "<fil>.reason.txt. Den kliniske brukeren tror meldingen er sendt: gi beskjed til avdelingen, rett feilen "
+        "(ofte adressering eller en ugyldig melding) og send den på nytt fra EPJ. Flytt eller slett filen fra "
+        "error/ når den er fulgt opp.",
+    ),
+    AlertCause.CERTIFICATE_EXPIRED: (
+        "Sertifikat er utgått",
+        Severity.ALERT,
+        "Partens virksomhetssertifikat er utgått og har ingen etterfølger i registeret: meldinger kan ikke "
+        "krypteres til eller verifiseres fra parten. Kontakt partens kontaktpunkt for sertifikatbytte "
+        "(kontaktlisten) og registrer det nye sertifikatet (samhandling partners certificates import).",
     ),
 }
 
@@ -524,6 +552,70 @@ def evaluate_sending(
             )
         )
     return _aggregate(hits)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoppedSend:
+    """An outgoing message the transport refused for good, with the reason (without patient data)."""
+
+    message_id: int
+    msg_type: str
+    recipient_her_id: str | None
+    stopped_at: datetime
+    reason: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stopped_at", as_utc("stopped_at", self.stopped_at))
+
+
+def evaluate_stopped(stopped: Iterable[StoppedSend]) -> list[Finding]:
+    """``send_stopped`` for every message that can never be sent as it is: shown to our own meldingsansvarlig
+    (the fault is ours), never counted as waiting for a receipt."""
+    hits: dict[AlertKey, list[_Hit]] = defaultdict(list)
+    for item in stopped:
+        to = f" til HER-id {item.recipient_her_id}" if item.recipient_her_id else ""
+        hits[(AlertCause.SEND_STOPPED, None)].append(_Hit(
+            item.message_id, item.stopped_at,
+            f"Melding {item.message_id} ({item.msg_type}{to}) kan ikke sendes siden {_when(item.stopped_at)}: "
+            f"{_short(redact_person_ids(item.reason))}"))
+    return _aggregate(hits)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RejectedEpjFile:
+    """A file the EPJ put in the catalog's outbox that was refused (moved to error/), with the reason."""
+
+    name: str
+    at: datetime
+    reason: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "at", as_utc("at", self.at))
+
+
+def evaluate_epj_files(rejected: Iterable[RejectedEpjFile]) -> list[Finding]:
+    """``epj_file_rejected`` while files lie in the EPJ catalog's error/: the clinician believes they were sent."""
+    found = sorted(rejected, key=lambda r: (r.at, r.name))
+    if not found:
+        return []
+    return [Finding(cause=AlertCause.EPJ_FILE_REJECTED, partner_her_id=None, since=found[0].at,
+                    details=tuple(f"{redact_person_ids(r.name)} ({_when(r.at)}): {_short(redact_person_ids(r.reason))}"
+                                  for r in found))]
+
+
+def evaluate_certificates(expired: Iterable[tuple[str | None, str, datetime, str]]) -> list[Finding]:
+    """``certificate_expired`` per partner with a certificate that has run out without a successor:
+    (partner organisation, HER-id, end of validity, what the certificate is)."""
+    by_partner: dict[str | None, list[tuple[str, datetime, str]]] = defaultdict(list)
+    for partner, her_id, valid_to, what in expired:
+        by_partner[partner].append((her_id, as_utc("valid_to", valid_to), what))
+    findings = []
+    for partner, items in by_partner.items():
+        items.sort(key=lambda i: i[1])
+        findings.append(Finding(cause=AlertCause.CERTIFICATE_EXPIRED, partner_her_id=partner, since=items[0][1],
+                                details=tuple(f"HER-id {h}: {_short(redact_person_ids(w))} gikk ut {_when(t)}"
+                                              for h, t, w in items)))
+    return sorted(findings, key=lambda f: f.partner_her_id or "")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -55,6 +55,7 @@ from samhandling.services.checklist_setup import (
     load_checklist,
     party_snapshot,
     resolve_parties,
+    side_problems,
 )
 from samhandling.services.checklist_sides import CurrentCase, Tamper, automatic_sides, partner_sides
 from samhandling.settings import Settings
@@ -87,7 +88,11 @@ def _prepare(new_uow: Callable[[], UnitOfWork], request: RunRequest, options: Ru
     if problem:
         raise ChecklistError(f"Testpasienten: {problem}")
     checklist = chosen.checklist or bundled_checklist()
-    return chosen, checklist, resolve_parties(new_uow(), request.hospital, request.municipality)
+    setup = resolve_parties(new_uow(), request.hospital, request.municipality)
+    problems = side_problems(checklist, setup)
+    if problems:
+        raise ChecklistError("; ".join(problems) + ".")
+    return chosen, checklist, setup
 
 
 def run_automatic(new_uow: Callable[[], UnitOfWork], settings: Settings, request: RunRequest,

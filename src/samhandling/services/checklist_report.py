@@ -29,6 +29,7 @@ from samhandling.domain.checklist import (
     Side,
     case_details_json,
 )
+from samhandling.domain.clock import in_oslo, oslo_date, shown
 
 FORM_TITLE = "Sjekkliste for normale test-tilfeller"
 FORM_SUBTITLE = "Forløpstest mellom sykehus og kommune (samhandlingsprosedyren, punkt 3.5)"
@@ -52,7 +53,7 @@ def _case_json(case: CaseOutcome) -> dict[str, Any]:
 
 def report_json(run: ChecklistRun) -> dict[str, Any]:
     """The filled-in form as JSON (what the store keeps, and ``checklist report --json``)."""
-    date = run.started_at.astimezone().date().isoformat()
+    date = oslo_date(run.started_at).isoformat()
     return {
         "form": FORM_TITLE,
         "checklist": {"id": run.checklist_id, "version": run.checklist_version},
@@ -141,7 +142,7 @@ def _case_row(case: CaseOutcome) -> str:
     if case.note:
         details.append(f'<li class="note">{e(case.note)}</li>')
     for mark in case.marks:
-        when = mark.at.astimezone().strftime("%d.%m.%Y %H:%M")
+        when = shown(mark.at)
         text = f"Markert {mark.result.label.lower()} av {mark.by} {when}"
         details.append(f'<li class="note">{e(text)}{": " + e(mark.note) if mark.note else ""}</li>')
     listed = f"<ul>{''.join(details)}</ul>" if details else ""
@@ -154,7 +155,7 @@ def report_html(run: ChecklistRun) -> str:
     """The filled-in form as one HTML document (Norwegian, no external resources); the PDF is made from it."""
     e = html.escape
     h, m = run.hospital, run.municipality
-    started = run.started_at.astimezone()
+    started = in_oslo(run.started_at)
     number = " ".join(v for v in (m.municipality_number, m.municipality_name) if v)
     municipality = m.name + (f" (kommune {number})" if number else "")
     changed = "sykehuset" if run.changed is Side.HOSPITAL else "kommunen"
@@ -201,9 +202,9 @@ def report_html(run: ChecklistRun) -> str:
 
 def report_pdf(run: ChecklistRun) -> bytes:
     """The filled-in form as PDF (WeasyPrint, from :func:`report_html`)."""
-    from weasyprint import HTML  # type: ignore[import-untyped]  # loads Pango: only when a PDF is asked for
+    from samhandling.services.pdf import html_to_pdf
 
-    return bytes(HTML(string=report_html(run)).write_pdf())
+    return html_to_pdf(report_html(run))
 
 
 # --- history and coverage as JSON ----------------------------------------------------------------------

@@ -37,6 +37,7 @@ from samhandling.domain.checklist import (
     judge_plo_apprecs,
     planned_sends,
 )
+from samhandling.domain.clock import message_time
 from samhandling.domain.identifiers import mask_person_id
 from samhandling.domain.messages import Direction, MessageState, StoredMessage, utc_now
 from samhandling.services.checklist_documents import DEFAULT_TEXT, build_document, with_patient_id
@@ -263,7 +264,7 @@ class ChecklistRunner:
         parent = read_msghead(parse_xml(found[0].raw), strict=False)
         head = compose(outgoing.document, sender=address(parties, outgoing.sender_her_id),
                        receiver=address(parties, outgoing.receiver_her_id), patient=parent.msg_info.patient,
-                       in_reply_to=parent, gen_date=datetime.now().replace(microsecond=0))
+                       in_reply_to=parent, gen_date=message_time())
         return submit_bytes(node.uow(), node.send_options, message_bytes(head))
 
     def _received_document(self, node: SideNode, sent: Sent) -> Any:

@@ -9,7 +9,7 @@ organisation or one of its services, and everything under the two organisations 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -20,9 +20,11 @@ from samhandling.domain.checklist import (
     PartySnapshot,
     Receiver,
     Side,
+    planned_sends,
     read_checklist,
 )
 from samhandling.domain.parties import Parties, Party, PartyKind
+from samhandling.domain.registers import CATEGORY_TEXT, PartnerCategory
 from samhandling.store.unit_of_work import UnitOfWork
 
 CHECKLIST_PACKAGE = "samhandling.data"
@@ -110,6 +112,8 @@ def resolve_parties(uow: UnitOfWork, hospital_her_id: str, municipality_her_id: 
         sides: dict[Side, tuple[Party, Addresses, list[Party]]] = {}
         for side, her_id in ((Side.HOSPITAL, hospital_her_id), (Side.MUNICIPALITY, municipality_her_id)):
             sides[side] = _side(parties, her_id, side)
+        for side, (organisation, _, _) in sides.items():
+            _check_category(uow, organisation, side, swapped=sides[side.other][0])
         snapshots = {side: party_snapshot(uow, organisation) for side, (organisation, _, _) in sides.items()}
     hospital_members = {p.her_id for p in sides[Side.HOSPITAL][2]}
     municipality_members = {p.her_id for p in sides[Side.MUNICIPALITY][2]}
@@ -122,6 +126,60 @@ def resolve_parties(uow: UnitOfWork, hospital_her_id: str, municipality_her_id: 
         addresses={side: value[1] for side, value in sides.items()},
         members={Side.HOSPITAL: frozenset(hospital_members), Side.MUNICIPALITY: frozenset(municipality_members)},
     )
+
+
+_EXPECTED = {Side.HOSPITAL: PartnerCategory.HELSEFORETAK, Side.MUNICIPALITY: PartnerCategory.KOMMUNE}
+_OPTION = {Side.HOSPITAL: "--hospital", Side.MUNICIPALITY: "--municipality"}
+
+
+def _category(uow: UnitOfWork, organisation: Party) -> PartnerCategory | None:
+    profile = uow.registers.partners.get(organisation.her_id)
+    if profile is not None:
+        return profile.category
+    if organisation.municipality:  # a municipal party in the communication register
+        return PartnerCategory.KOMMUNE
+    return None
+
+
+def _check_category(uow: UnitOfWork, organisation: Party, side: Side, *, swapped: Party) -> None:
+    """The side's organisation must be of the side's kind (the partner register's category, or the municipality
+    number of a municipal party): the form is filled in by role, so swapped sides would reverse it."""
+    found = _category(uow, organisation)
+    if found is None or found is _EXPECTED[side]:
+        return
+    hint = ""
+    if found is _EXPECTED[side.other] and _category(uow, swapped) in (_EXPECTED[side], None):
+        hint = f"; har du byttet om {_OPTION[Side.HOSPITAL]} og {_OPTION[Side.MUNICIPALITY]}?"
+    raise ChecklistError(f"{_OPTION[side]} {organisation.her_id} ({organisation.name}) er registrert som "
+                         f"{CATEGORY_TEXT[found]}, ikke {CATEGORY_TEXT[_EXPECTED[side]]}{hint}")
+
+
+def side_problems(checklist: Checklist, setup: RunSetup, cases: Collection[int] | None = None) -> list[str]:
+    """What the sides lack for the cases that will run, checked before the run. A case addressed to a second
+    service in the municipality (or answering from one) needs the municipality to have two services in the
+    register; otherwise the message goes to the organisation and the case's check «Tjenester i kommunen kan være
+    mottakere» fails for a reason that is no fault of either system."""
+    municipality = setup.addresses[Side.MUNICIPALITY]
+    if municipality.second not in (municipality.organisation, municipality.primary):
+        return []
+    numbers = []
+    for case in checklist.cases:
+        if cases is not None and case.number not in cases:
+            continue
+        for planned in planned_sends(case):
+            if planned.answers is not None:
+                used = planned.answers.receiver if planned.side is Side.MUNICIPALITY else None
+            else:
+                used = planned.receiver if planned.side.other is Side.MUNICIPALITY else None
+            if used is Receiver.SECOND and case.number not in numbers:
+                numbers.append(case.number)
+    if not numbers:
+        return []
+    snapshot = setup.snapshot(Side.MUNICIPALITY)
+    listed = ", ".join(map(str, numbers[:-1])) + (" og " if len(numbers) > 1 else "") + str(numbers[-1])
+    return [f"kommunen {snapshot.name} (HER-id {snapshot.her_id}) har bare én tjeneste i registeret, men tilfelle "
+            f"{listed} bruker to ulike tjenester i kommunen; registrer en tjeneste til under {snapshot.name} "
+            "(«samhandling parties add») før kjøringen"]
 
 
 def _side(parties: Parties, her_id: str, side: Side) -> tuple[Party, Addresses, list[Party]]:

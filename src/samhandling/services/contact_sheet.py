@@ -12,6 +12,7 @@ import html
 from dataclasses import dataclass
 from datetime import datetime
 
+from samhandling.domain.clock import shown
 from samhandling.domain.contacts import (
     PURPOSE_TEXT,
     REASON_TEXT,
@@ -78,7 +79,7 @@ th { background: #e8eef4; }
 def contacts_html(sheet: ContactSheet) -> str:
     """The contact list as an HTML document (Norwegian), from which the PDF is made."""
     e = html.escape
-    generated = sheet.generated_at.astimezone().strftime("%d.%m.%Y %H:%M")
+    generated = shown(sheet.generated_at)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="no"><head><meta charset="utf-8"><title>Kontakt- og varslingsliste</title>',
@@ -119,6 +120,6 @@ def contacts_html(sheet: ContactSheet) -> str:
 
 def contacts_pdf(uow: UnitOfWork, *, now: datetime | None = None) -> bytes:
     """The contact list as PDF (WeasyPrint, from :func:`contacts_html`)."""
-    from weasyprint import HTML  # type: ignore[import-untyped]  # imported here: it loads Pango, which the rest of the CLI does not need
+    from samhandling.services.pdf import html_to_pdf
 
-    return bytes(HTML(string=contacts_html(contact_sheet(uow, now=now))).write_pdf())
+    return html_to_pdf(contacts_html(contact_sheet(uow, now=now)))

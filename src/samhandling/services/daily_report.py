@@ -26,6 +26,9 @@ MISSING_CAUSES = (AlertCause.RECEIPT_OVERDUE, AlertCause.RECEIPT_EXPIRED, AlertC
 APPREC = "APPREC"
 
 
+NEVER_SENT = frozenset({MessageState.SEND_STOPPED, MessageState.CANCELLED})
+
+
 @dataclass
 class TrafficRow:
     """Messages of one type to and from one partner organisation during the day, and how the sent ones stand."""
@@ -38,6 +41,8 @@ class TrafficRow:
     receipt_rejected: int = 0
     waiting: int = 0
     rejected_by_us: int = 0
+    not_sent: int = 0
+    """Outgoing messages the transport refused for good, or a person cancelled: never sent."""
 
 
 @dataclass
@@ -99,7 +104,9 @@ def _traffic(messages: list[StoredMessage], parties: Parties) -> list[TrafficRow
         partner = partner_of(counterpart) if counterpart else None
         kind = APPREC if m.is_apprec else (m.msg_type or "ukjent")
         row = rows.setdefault((partner, kind), TrafficRow(partner_her_id=partner, msg_type=kind))
-        if outgoing:
+        if outgoing and m.state in NEVER_SENT:
+            row.not_sent += 1
+        elif outgoing:
             row.sent += 1
             if m.state is MessageState.RECEIPT_OK:
                 row.receipt_ok += 1
@@ -141,6 +148,8 @@ def report_text(report: DailyReport, config: MonitorConfig) -> tuple[str, str]:
             if row.sent and row.msg_type != APPREC:
                 text += (f" ({row.receipt_ok} positiv kvittering, {row.receipt_rejected} avvist, "
                          f"{row.waiting} venter)")
+            if row.not_sent:
+                text += f", ikke sendt {row.not_sent}"
             text += f", mottatt {row.received}"
             if row.rejected_by_us:
                 text += f" ({row.rejected_by_us} avvist av oss)"
@@ -184,7 +193,8 @@ def report_json(report: DailyReport) -> dict[str, Any]:
         "received": report.received,
         "traffic": [
             {"partner_her_id": r.partner_her_id, "partner_name": report.names.get(r.partner_her_id or ""),
-             "msg_type": r.msg_type, "sent": r.sent, "received": r.received, "receipt_ok": r.receipt_ok,
+             "msg_type": r.msg_type, "sent": r.sent, "not_sent": r.not_sent, "received": r.received,
+             "receipt_ok": r.receipt_ok,
              "receipt_rejected": r.receipt_rejected, "waiting": r.waiting, "rejected_by_us": r.rejected_by_us}
             for r in report.rows
         ],

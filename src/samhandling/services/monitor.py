@@ -24,12 +24,14 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from samhandling.domain.calendar import WorkingCalendar
+from samhandling.domain.certificates import expiring
 from samhandling.domain.deviations.deviation import DeviationStatus
 from samhandling.domain.deviations.overdue import evaluate_overdue_measures
-from samhandling.domain.messages import MessageState, StoredMessage, as_utc, utc_now
+from samhandling.domain.messages import Direction, MessageState, StoredMessage, as_utc, utc_now
 from samhandling.domain.monitoring import (
     Alert,
     AlertCause,
@@ -37,12 +39,17 @@ from samhandling.domain.monitoring import (
     PollResult,
     QueueSample,
     ReceiptDeadlines,
+    RejectedEpjFile,
+    StoppedSend,
+    evaluate_certificates,
+    evaluate_epj_files,
     evaluate_line_tests,
     evaluate_partner_quiet,
     evaluate_polling,
     evaluate_queue,
     evaluate_receipts,
     evaluate_sending,
+    evaluate_stopped,
     reconcile,
 )
 from samhandling.domain.monitoring import acknowledge as acknowledge_rule
@@ -53,6 +60,7 @@ from samhandling.services.notify import MailRun, NotifyConfig, deliver_mails, qu
 from samhandling.settings import Settings
 from samhandling.standards import apprec
 from samhandling.store.monitor_repositories import AttemptKind, DuplicateOpenAlertError
+from samhandling.store.repositories import MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -85,6 +93,8 @@ class MonitorConfig:
     min_send_attempts: int = ATTEMPTS
     min_poll_failures: int = ATTEMPTS
     queue_window: timedelta = timedelta(hours=1)
+    epj_error_dir: Path | None = None
+    """The EPJ catalog's error/ folder, watched for refused files; None: not watched."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MonitorConfig:
@@ -94,7 +104,8 @@ class MonitorConfig:
             alert=settings.receipt_alert_hours * hours,
             per_type={t: (w * hours, a * hours) for t, (w, a) in settings.receipt_deadlines.items()},
         )
-        return cls(deadlines=deadlines, notify=NotifyConfig.from_settings(settings))
+        return cls(deadlines=deadlines, notify=NotifyConfig.from_settings(settings),
+                   epj_error_dir=settings.effective_epj_dir / "error")
 
 
 def partner_resolver(parties: Parties) -> Callable[[str], str | None]:
@@ -120,6 +131,44 @@ class Facts:
     parties: Parties
 
 
+def _rejected_epj_files(folder: Path | None) -> list[RejectedEpjFile]:
+    """The files in the EPJ catalog's error/ (not their reason files), with the first line of each reason."""
+    if folder is None or not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.name.endswith(".reason.txt") or not path.is_file():
+            continue
+        reason_file = path.with_name(path.name + ".reason.txt")
+        try:
+            reason = reason_file.read_text(encoding="utf-8", errors="replace").strip() or "ukjent årsak"
+            at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        except OSError:
+            reason, at = "årsaken kan ikke leses", utc_now()
+        found.append(RejectedEpjFile(name=path.name, at=at, reason=reason.splitlines()[0]))
+    return found
+
+
+def _expired_certificates(uow: UnitOfWork, partner_of: Callable[[str], str | None], at: datetime
+                          ) -> list[tuple[str | None, str, datetime, str]]:
+    notices = expiring(uow.registers.certificates.list(), at, within_days=0)
+    return [(partner_of(n.certificate.her_id), n.certificate.her_id, n.certificate.valid_to,
+             f"{n.certificate.usage.value}-sertifikat {n.certificate.serial}") for n in notices if n.expired]
+
+
+def _stopped_sends(uow: UnitOfWork) -> list[StoppedSend]:
+    """Outgoing messages the transport refused for good, with the reason kept on their last outbox item."""
+    found = []
+    query = MessageQuery(direction=Direction.OUTGOING, states=frozenset({MessageState.SEND_STOPPED}), limit=None)
+    for message in uow.messages.list(query):
+        assert message.id is not None
+        last = uow.outbox.latest(message.id)
+        found.append(StoppedSend(message_id=message.id, msg_type=message.msg_type or "ukjent type",
+                                 recipient_her_id=message.recipient_her_id, stopped_at=message.updated_at,
+                                 reason=(last.last_error if last is not None else None) or "ukjent årsak"))
+    return found
+
+
 def gather(uow: UnitOfWork, config: MonitorConfig, at: datetime) -> Facts:
     """Read the facts and run every rule; writes nothing."""
     parties = uow.parties.all()
@@ -133,6 +182,9 @@ def gather(uow: UnitOfWork, config: MonitorConfig, at: datetime) -> Facts:
                                  error_texts=ERROR_TEXTS, handled=monitor.handled())
     findings += evaluate_sending([p for p in monitor.pending_sends() if p.message_id not in held], partner_of,
                                  min_attempts=config.min_send_attempts)
+    findings += evaluate_stopped(_stopped_sends(uow))
+    findings += evaluate_epj_files(_rejected_epj_files(config.epj_error_dir))
+    findings += evaluate_certificates(_expired_certificates(uow, partner_of, at))
     polls = [PollResult(at=a.at, ok=a.ok, error=a.error) for a in monitor.attempts(AttemptKind.POLL, limit=50)]
     findings += evaluate_polling(polls, min_failures=config.min_poll_failures)
     findings += evaluate_queue(monitor.queue_samples(at - config.queue_window), at, window=config.queue_window)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from samhandling.domain.clock import echoed, message_time
 from samhandling.domain.messages import Direction, MessageState, StoredMessage, receipt_move, utc_now
 from samhandling.domain.parties import Parties, PartyKind
 from samhandling.standards import apprec as ar
@@ -377,8 +378,7 @@ def _make_apprec(head: MsgHead, report: ValidationReport, recipient: _Recipient,
     errors = [ar.AppRecError(ar.ERROR_CODES[f.code], f"{f.path}: {f.text}") for f in _one_per_code(rejecting)]
     status = ar.STATUS_REJECTED.value if errors else ar.STATUS_OK.value
     receipt = ar.build_apprec(head, version=version, status=status, errors=errors,
-                              recipient_her_id=recipient.her_id, gen_date=at.astimezone().replace(tzinfo=None,
-                                                                                                    microsecond=0))
+                              recipient_her_id=recipient.her_id, gen_date=message_time(at))
     sender = head.msg_info.sender.organisation.addressee_her_id() or ""
     _store_apprec(receipt, version, head.msg_id, recipient.her_id, sender, tuple(e.code.value for e in errors),
                   status, uow, result, at)
@@ -510,9 +510,8 @@ def _answer_unreadable(data: bytes, report: ValidationReport, codes: list[str], 
     receipt = ar.build_apprec_for_unreadable(
         version=UNKNOWN_STANDARD_APPREC_VERSION, errors=errors,
         answering=_organisation(parties, origin.recipient_her_id), original_sender=_organisation(parties, sender),
-        original_msg_id=msg_id, original_issued=(origin.issued_at or at).astimezone().replace(tzinfo=None,
-                                                                                               microsecond=0),
-        gen_date=at.astimezone().replace(tzinfo=None, microsecond=0))
+        original_msg_id=msg_id, original_issued=echoed(origin.issued_at or at),
+        gen_date=message_time(at))
     result = Reception(msg_id=msg_id, msg_type=report.msg_type, disposition=Disposition.REJECTED,
                        errors=found_codes, stored_ids=[stored.id])
     _store_apprec(receipt, UNKNOWN_STANDARD_APPREC_VERSION, msg_id, origin.recipient_her_id, sender,

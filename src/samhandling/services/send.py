@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from samhandling.domain.clock import message_time
 from samhandling.domain.messages import Direction, MessageState, StoredMessage, utc_now
 from samhandling.domain.parties import Parties, PartyKind
 from samhandling.standards.kith import CS
@@ -120,7 +121,7 @@ def submit_document(
                   for h in copy_her_ids]
         head = compose(document, sender=address(parties, sender_her_id), receiver=receiver, patient=patient,
                        copies=copies, in_reply_to=parent, processing_status=processing_status, msg_id=msg_id,
-                       gen_date=at.astimezone().replace(tzinfo=None, microsecond=0))
+                       gen_date=message_time(at))
         stored = _store(uow, options, message_bytes(head), parties, at)
         uow.commit()
     return stored

@@ -23,6 +23,7 @@ from typing import ClassVar, Protocol
 
 from lxml import etree
 
+from samhandling.domain.clock import message_time
 from samhandling.standards import msghead
 from samhandling.standards.binding import BindingError, Namespaces, element, read, write, xml_type
 from samhandling.standards.kith import CS, CV, URL
@@ -498,7 +499,7 @@ def build_apprec(
         sender_role = model.primary_role.cs()
     info = original.msg_info
     return model(
-        gen_date=gen_date or datetime.now().replace(microsecond=0),
+        gen_date=gen_date or message_time(),
         id=msg_id or str(uuid.uuid4()),
         sender=HcpPointer(role=sender_role, hcp=_hcp(recipient.party)),
         receiver=HcpPointer(role=model.receiver_role.cs(), hcp=_hcp(info.sender.organisation)),
@@ -538,7 +539,7 @@ def build_apprec_for_unreadable(
     model: type[AppRec] = standard.model
     status_code = _checked_status(STATUS_REJECTED.value, errors)
     return model(
-        gen_date=gen_date or datetime.now().replace(microsecond=0),
+        gen_date=gen_date or message_time(),
         id=msg_id or str(uuid.uuid4()),
         sender=HcpPointer(role=model.primary_role.cs(), hcp=_hcp(answering)),
         receiver=HcpPointer(role=model.receiver_role.cs(), hcp=_hcp(original_sender)),

@@ -15,6 +15,7 @@ from typing import Any
 
 from lxml import etree
 
+from samhandling.domain.clock import message_time
 from samhandling.standards import registry
 from samhandling.standards.kith import CS, TS
 from samhandling.standards.msghead import (
@@ -93,7 +94,7 @@ def compose(
 
     The message type is the one the document's standard prescribes, unless ``msg_type`` says otherwise.
     """
-    now = gen_date or datetime.now().replace(microsecond=0)
+    now = gen_date or message_time()
     content = registry.write_content(document)
     kind = msg_type or msg_type_for(document)
     return MsgHead(

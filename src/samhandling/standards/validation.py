@@ -24,11 +24,11 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, TypeVar
 
 from lxml import etree
 
+from samhandling.domain.clock import message_time
 from samhandling.domain.identifiers import is_uuid, person_id_problem
 from samhandling.standards import registry
 from samhandling.standards.binding import BindingError, read
@@ -190,7 +190,7 @@ def _salvage_head(root: etree._Element) -> MsgHead | None:
             others.append(read(OtherReceiver, elem, NAMESPACES, strict=False))
     return MsgHead(msg_info=MsgInfo(
         type=part("Type", CS) or CS(v=""),
-        gen_date=datetime.now().replace(microsecond=0),
+        gen_date=message_time(),
         msg_id=(info.findtext(f"{{{MSGHEAD_NS}}}MsgId") or "").strip(),
         conversation_ref=part("ConversationRef", ConversationRef),
         sender=sender,

@@ -354,6 +354,24 @@ class FakeOutboxRepository:
         current = self._held(item)
         return self._put(replace(current, done_at=at or utc_now(), lease_until=None))
 
+    def mark_stopped(self, item: OutboxItem, error: str, *, at: datetime | None = None) -> OutboxItem:
+        current = self._held(item)
+        return self._put(replace(current, done_at=at or utc_now(), last_error=clean_error(error), claimed_by=None,
+                                 claim_token=None, lease_until=None))
+
+    def latest(self, message_id: int) -> OutboxItem | None:
+        found = [i for i in self._store.outbox.values() if i.message_id == message_id]
+        return max(found, key=lambda i: i.id) if found else None
+
+    def withdraw(self, message_id: int, reason: str, *, at: datetime | None = None) -> bool:
+        when = at or utc_now()
+        current = self.pending(message_id)
+        if current is None or (current.lease_until is not None and current.lease_until > when):
+            return False
+        self._put(replace(current, done_at=when, last_error=clean_error(reason), claimed_by=None, claim_token=None,
+                          lease_until=None))
+        return True
+
     def mark_failed(
         self, item: OutboxItem, error: str, *, backoff: Backoff | None = None, at: datetime | None = None
     ) -> OutboxItem:

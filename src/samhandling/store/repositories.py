@@ -431,6 +431,20 @@ class OutboxRepository(Protocol):
         message content (person identifiers are masked anyway). Raises :class:`LeaseLostError`."""
         ...
 
+    def mark_stopped(self, item: OutboxItem, error: str, *, at: datetime | None = None) -> OutboxItem:
+        """Finish the item without sending: the transport refused it for good. ``error`` is kept as the reason.
+        Raises :class:`LeaseLostError`."""
+        ...
+
+    def latest(self, message_id: int) -> OutboxItem | None:
+        """The message's newest item, finished or not (for the reason a message stopped)."""
+        ...
+
+    def withdraw(self, message_id: int, reason: str, *, at: datetime | None = None) -> bool:
+        """Finish the message's unfinished item without sending (a person cancelled it) unless a worker holds a
+        live claim on it. Returns whether there was an item to withdraw."""
+        ...
+
 
 # --- SQL ---------------------------------------------------------------------------------------------
 
@@ -995,6 +1009,27 @@ class SqlOutboxRepository:
             claim_token=None,
             lease_until=None,
         )
+
+    def mark_stopped(self, item: OutboxItem, error: str, *, at: datetime | None = None) -> OutboxItem:
+        return self._finish_claim(item, done_at=at or utc_now(), last_error=clean_error(error), claimed_by=None,
+                                  claim_token=None, lease_until=None)
+
+    def latest(self, message_id: int) -> OutboxItem | None:
+        row = self._connection.execute(
+            select(outbox).where(outbox.c.message_id == message_id).order_by(outbox.c.id.desc()).limit(1)
+        ).first()
+        return _item_from(row) if row is not None else None
+
+    def withdraw(self, message_id: int, reason: str, *, at: datetime | None = None) -> bool:
+        when = at or utc_now()
+        result = self._connection.execute(
+            update(outbox)
+            .where(outbox.c.message_id == message_id, outbox.c.done_at.is_(None),
+                   or_(outbox.c.lease_until.is_(None), outbox.c.lease_until <= when))
+            .values(done_at=when, last_error=clean_error(reason), claimed_by=None, claim_token=None,
+                    lease_until=None)
+        )
+        return bool(result.rowcount)
 
     def _finish_claim(self, item: OutboxItem, **values: Any) -> OutboxItem:
         if item.claim_token is None:

@@ -98,10 +98,13 @@ class Node:
             monitor = MonitorStep.from_settings(self.uow, self.settings, self.send_options)
         except ValueError as exc:
             raise ConfigurationError(f"overvåkingen: {exc}") from None
+        from samhandling.services.incidents.mails import IncidentStep
         from samhandling.services.notices import NoticeStep
 
+        notices = self.notice_config()
         return {"epj_catalog": catalog.run, "delivery_status": lambda: update_delivery_status(self.uow, transport),
-                "monitor": monitor, "notices": NoticeStep(self.notices_uow, self.notice_config())}
+                "monitor": monitor, "incidents": IncidentStep(self.notices_uow, notices),
+                "notices": NoticeStep(self.notices_uow, notices)}
 
     # --- notices (issue 14) ---
 

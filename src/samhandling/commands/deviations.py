@@ -239,6 +239,39 @@ def deviations_show(
     out.print("\n".join(lines), markup=False)
 
 
+@deviations_app.command("tell-partner")
+def deviations_tell_partner(
+    deviation_id: Annotated[int, typer.Argument(help="Avvikets nummer.")],
+    partner: Annotated[str | None, typer.Option("--partner", help="Bare denne parten (HER-id); standard: "
+                                                "avvikets parter.")] = None,
+    by: ByOption = None,
+) -> None:
+    """Meld fra til parten (kontaktpunktet for feilsøking) om et avvik, uten pasientopplysninger."""
+    from samhandling.bootstrap import ConfigurationError
+    from samhandling.services.deviations.tell import tell_partner
+    from samhandling.services.notices.sending import deliver_notices
+
+    node = bootstrap(settings())
+    try:
+        config = node.notice_config()
+        deviation, mails = tell_partner(node.notices_uow(), deviation_id, config, by=changed_by(by), now=utc_now(),
+                                        partner_her_id=partner)
+        run = deliver_notices(node.notices_uow, config, now=utc_now)
+    except DeviationError as exc:
+        raise UserError(str(exc).rstrip(".")) from None
+    except ConfigurationError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        node.close()
+    to = ", ".join(m.recipients[0] for m in mails)
+    if config.smtp is None:
+        out.print(f"E-post til {to} venter i utboksen; e-post er ikke satt opp (SAMHANDLING_SMTP_URL).", markup=False)
+    elif run.failed:
+        out.print(f"E-post til {to} er lagret, men sendingen feilet ({run.error}); den prøves igjen.", markup=False)
+    else:
+        out.print(f"Avvik {deviation.id}: {to} er varslet.", markup=False)
+
+
 @deviations_app.command("report")
 def deviations_report(
     first: Annotated[str, typer.Option("--from", help="Periodens første dag (2026-01-01).")],

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from samhandling.bootstrap import bootstrap
+from samhandling.bootstrap import ConfigurationError, bootstrap
 from samhandling.commands.common import UserError, out, settings
 from samhandling.commands.monitor import parse_now
 from samhandling.commands.register_session import changed_by
@@ -274,6 +274,31 @@ def incidents_phone(
                      about=about.strip(), message_id=message, by=changed_by(by))
     incident = _run(lambda uow: service.record_call(uow(), incident_id, call))
     out.print(f"Samtalen er ført i loggen til hendelse {incident.id}. {ORAL_DIALOGUE_REMINDER}", markup=False)
+
+
+@incidents_app.command("notify")
+def incidents_notify(now: NowOption = None) -> None:
+    """Send det som skal sendes nå: varsel om akutt nedetid for hendelser over tre timer, oppdateringer og
+    melding om at hendelsen er løst (noden gjør det samme i hver runde)."""
+    from samhandling.services.incidents.mails import tell
+    from samhandling.services.notices.sending import deliver_notices
+
+    at = parse_now(now) or utc_now()
+    node = bootstrap(settings())
+    try:
+        config = node.notice_config()
+        queued = tell(node.notices_uow(), config, now=at)
+        run = deliver_notices(node.notices_uow, config, now=lambda: at)
+    except ConfigurationError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        node.close()
+    if config.smtp is None:
+        out.print(f"{len(queued)} e-poster venter i utboksen; e-post er ikke satt opp (SAMHANDLING_SMTP_URL).",
+                  markup=False)
+    else:
+        out.print(f"{len(run.sent)} e-poster sendt, {len(run.failed)} feilet"
+                  + (f" ({run.error})" if run.error else "") + ".", markup=False)
 
 
 # --- the emergency routine's hold ---------------------------------------------------------------------------

@@ -30,7 +30,7 @@ def _when(moment: datetime | None) -> str:
 
 
 def incident_mail(incident: Incident, kind: IncidentMailKind, *, own_name: str, partner_names: dict[str, str],
-                  update: IncidentUpdate | None = None, held: int = 0) -> tuple[str, str]:
+                  update: IncidentUpdate | None = None) -> tuple[str, str]:
     """Subject and body of one mail about ``incident``."""
     where = ("hos oss" if incident.side.value == "egen"
              else "hos " + ", ".join(partner_names.get(h, f"HER-id {h}") for h in incident.partner_her_ids))
@@ -41,11 +41,8 @@ def incident_mail(incident: Incident, kind: IncidentMailKind, *, own_name: str, 
     if kind is IncidentMailKind.NOTICE:
         lines += ["Meldingsutvekslingen er berørt, og det varer, eller ventes å vare, mer enn tre timer.", ""]
     elif kind is IncidentMailKind.RESOLVED:
-        lines += ["Hendelsen er løst: meldingene går igjen."]
-        if held:
-            lines += [f"{held} meldinger som ble holdt tilbake under nedetiden, er nå sendt i den rekkefølgen de "
-                      "ble laget. Kvitteringene følges opp som vanlig."]
-        lines.append("")
+        lines += ["Hendelsen er løst: meldingene går igjen. Meldinger som ble holdt tilbake under nedetiden, sendes "
+                  "i den rekkefølgen de ble laget, og kvitteringene følges opp som vanlig.", ""]
     lines += [
         f"Hendelse:        {incident.title}",
         f"Hvor:            {where}",
@@ -60,7 +57,10 @@ def incident_mail(incident: Incident, kind: IncidentMailKind, *, own_name: str, 
     lines += [f"Kontaktperson:   {incident.contact_person}"]
     if incident.description:
         lines += ["", incident.description]
-    if update is not None and update.text:
+    if kind is IncidentMailKind.RESOLVED and incident.updates:
+        lines += ["", "Hva som skjedde:"] + [f"  {_when(u.at)}  {u.status.label}: {u.text}" for u in incident.updates
+                                             if u.text]
+    elif update is not None and update.text:
         lines += ["", f"Siste nytt ({_when(update.at)}): {update.text}"]
     lines += ["", PASS_IT_ON]
     if kind is not IncidentMailKind.RESOLVED:

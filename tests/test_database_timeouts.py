@@ -142,13 +142,13 @@ def test_a_sqlite_database_locked_by_another_writer_is_one_clear_line_after_the_
 
 @pytest.mark.parametrize(("env", "line"), [
     ({"SAMHANDLING_DATABASE_CONNECT_TIMEOUT": "1"},
-     "Feil: innstillingen SAMHANDLING_DATABASE_CONNECT_TIMEOUT=1 må være minst 2"),
+     "Feil: innstillingen SAMHANDLING_DATABASE_CONNECT_TIMEOUT=«1» må være minst 2"),
     ({"SAMHANDLING_DATABASE_CONNECT_TIMEOUT": "ti"},
-     "Feil: innstillingen SAMHANDLING_DATABASE_CONNECT_TIMEOUT=ti må være et tall"),
+     "Feil: innstillingen SAMHANDLING_DATABASE_CONNECT_TIMEOUT=«ti» må være et tall (med punktum som desimaltegn)"),
     ({"SAMHANDLING_DATABASE_STATEMENT_TIMEOUT": "0"},
-     "Feil: innstillingen SAMHANDLING_DATABASE_STATEMENT_TIMEOUT=0 må være større enn 0"),
+     "Feil: innstillingen SAMHANDLING_DATABASE_STATEMENT_TIMEOUT=«0» må være større enn 0"),
     ({"SAMHANDLING_DATABASE_STATEMENT_TIMEOUT": "-5"},
-     "Feil: innstillingen SAMHANDLING_DATABASE_STATEMENT_TIMEOUT=-5 må være større enn 0"),
+     "Feil: innstillingen SAMHANDLING_DATABASE_STATEMENT_TIMEOUT=«-5» må være større enn 0"),
 ])
 def test_a_bad_timeout_setting_is_one_norwegian_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, env: dict[str, str],

@@ -19,7 +19,7 @@ from typer.exceptions import Abort
 from samhandling.commands import messages, node, norsk
 from samhandling.commands.agreements import agreements_app
 from samhandling.commands.checklist import checklist_app
-from samhandling.commands.common import UserError, err, out, read_file, settings
+from samhandling.commands.common import UserError, err, out, read_file, settings, settings_problem
 from samhandling.commands.contacts import contacts_app
 from samhandling.commands.deviations import deviations_app
 from samhandling.commands.incidents import hold, holds, incidents_app, release
@@ -208,7 +208,7 @@ def main() -> None:
     except ValidationError as exc:
         if exc.title != "Settings":
             raise
-        err.print(f"Feil: {setting_error(exc)}", markup=False)
+        err.print(f"Feil: {settings_problem(exc)}", markup=False)
         sys.exit(2)
     except OperationalError as exc:  # the database cannot be reached, refused the connection or does not answer
         if os.environ.get("SAMHANDLING_DEBUG"):
@@ -228,31 +228,6 @@ def main() -> None:
     if code == EXIT_INTERRUPTED:  # Typer turns Ctrl-C inside a command into this exit status, silently
         err.print("Avbrutt.")
     sys.exit(code if isinstance(code, int) else 0)
-
-
-_SETTING_RULES = {
-    "greater_than_equal": "må være minst {ge}",
-    "greater_than": "må være større enn {gt}",
-    "less_than_equal": "kan være høyst {le}",
-    "less_than": "må være mindre enn {lt}",
-    "float_parsing": "må være et tall",
-    "int_parsing": "må være et heltall",
-    "bool_parsing": "må være true eller false",
-}
-_SHOWN_INPUT = {"greater_than_equal", "greater_than", "less_than_equal", "less_than", "float_parsing", "int_parsing",
-                "bool_parsing"}
-
-
-def setting_error(exc: ValidationError) -> str:
-    """One Norwegian line for a setting with a bad value (the first one), naming the environment variable."""
-    first = exc.errors()[0]
-    name = "SAMHANDLING_" + "_".join(str(part) for part in first["loc"][:1]).upper()
-    rule = _SETTING_RULES.get(first["type"])
-    limits = {k: f"{v:g}" if isinstance(v, float) else v for k, v in first.get("ctx", {}).items()}
-    what = rule.format(**limits) if rule else f"er ugyldig ({first['msg']})"
-    shown = f"={first['input']}" if first["type"] in _SHOWN_INPUT else ""  # never a URL or a token
-    more = f" (og {len(exc.errors()) - 1} til)" if len(exc.errors()) > 1 else ""
-    return f"innstillingen {name}{shown} {what}{more}"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -70,7 +70,8 @@ def settings_problem(exc: ValidationError) -> str:
         name = PREFIX + field.upper()
         template = _PROBLEMS.get(error["type"])
         if template is not None:
-            problem = template.format(**(error.get("ctx") or {}))
+            limits = {k: f"{v:g}" if isinstance(v, float) else v for k, v in (error.get("ctx") or {}).items()}
+            problem = template.format(**limits)
         elif error["type"] == "value_error":
             problem = str(error["msg"]).removeprefix("Value error, ")
         else:

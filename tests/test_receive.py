@@ -118,21 +118,53 @@ def test_primary_and_copy_receiver_each_get_an_apprec_with_their_role(
     assert len(stored(new_uow, direction=Direction.INCOMING)) == 2
 
 
-def test_an_invalid_message_is_rejected_with_its_codes_and_an_ot_text(
+def _only_name_and(fnr: str) -> Callable[[etree._Element], None]:
+    """The patient with name and the given fødselsnummer only: no birth date and no sex."""
+    def change(root: etree._Element) -> None:
+        patient = root.find(f"{MH}MsgInfo/{MH}Patient")
+        for tag in ("DateOfBirth", "Sex"):
+            for found in patient.findall(f"{MH}{tag}"):
+                patient.remove(found)
+        patient.find(f"{MH}Ident/{MH}Id").text = fnr
+    return change
+
+
+def test_pasientopplysninger_er_utilstrekkelige_is_rejected_with_e36_and_an_ot_text(
     hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
 ) -> None:
-    data = edited(sample(samples_dir, INNLEGGELSE + "Ny.xml"),
-                  lambda r: r.find(f"{MH}MsgInfo/{MH}Patient/{MH}Ident/{MH}Id").__setattr__("text", "12057900498"))
+    """HIS 80415:2012 §3.3.4: name and a wrong fødselsnummer, no birth date and sex: not sufficiently identified."""
+    data = edited(sample(samples_dir, INNLEGGELSE + "Ny.xml"), _only_name_and("12057900498"))
     result = receive_message(data, hospital(), options)
     assert result.disposition is Disposition.REJECTED
-    assert result.errors == ["E31"]
+    assert result.errors == ["E36", "E31"]
     (answer,) = result.apprecs
-    assert (answer.status, answer.errors) == ("2", ("E31",))
+    assert (answer.status, answer.errors) == ("2", ("E36",))
     receipt = ar.read_apprec(parse_xml(answer.raw))
-    assert receipt.error[0].ot is not None and "/MsgHead/MsgInfo/Patient/Ident/Id" in receipt.error[0].ot
+    assert receipt.error[0].ot is not None and "/MsgHead/MsgInfo/Patient" in receipt.error[0].ot
+    assert "fødselsnummer er feil" in receipt.error[0].ot
     assert "12057900498" not in (receipt.error[0].ot or "")
     (incoming,) = stored(hospital, direction=Direction.INCOMING)
-    assert incoming.state is MessageState.REJECTED and incoming.error_codes == ("E31",)
+    assert incoming.state is MessageState.REJECTED and incoming.error_codes == ("E36", "E31")
+
+
+@pytest.mark.parametrize(("fnr", "note"), [("12057900498", "E31"), ("", "E30")])
+def test_navn_fodselsdato_og_kjonn_is_sufficient_identification_with_a_positive_apprec(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path, fnr: str, note: str
+) -> None:
+    """HIS 80415:2012 §3.3.4 "Navn, fødselsdato og kjønn": a wrong or empty fødselsnummer is only a note."""
+    data = edited(sample(samples_dir, INNLEGGELSE + "Ny.xml"),
+                  lambda r: r.find(f"{MH}MsgInfo/{MH}Patient/{MH}Ident/{MH}Id").__setattr__("text", fnr))
+    result = receive_message(data, hospital(), options)
+    assert result.disposition is Disposition.ACCEPTED
+    (answer,) = result.apprecs
+    assert (answer.status, answer.errors) == ("1", ())
+    assert [n.code for n in result.notes] == [note] and result.errors == [note]
+    (incoming,) = stored(hospital, direction=Direction.INCOMING)
+    assert incoming.state is MessageState.ACCEPTED and incoming.error_codes == (note,)
+    with hospital() as uow:
+        journal = uow.messages.journal(incoming.id or 0)
+    assert any(f"Merknad (avviser ikke): {note}" in e.detail for e in journal)
+    assert all("12057900498" not in e.detail for e in journal)
 
 
 def test_schema_invalid_message_is_rejected_with_t02(

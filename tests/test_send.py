@@ -117,7 +117,7 @@ def test_an_invalid_message_never_leaves(hospital: Callable[[], UnitOfWork], opt
     with pytest.raises(SendRefusedError, match="E31") as refused:
         submit_document(hospital(), options, examples.melding_om_innlagt_pasient(), sender_her_id="8101",
                         receiver_her_id="8201", patient=patient("15076500566"))
-    assert [f.code for f in refused.value.findings] == ["E31"]
+    assert [f.code for f in refused.value.findings] == ["E36", "E31"]  # name and a wrong number only
     assert queued(hospital) == []
 
 

@@ -96,6 +96,7 @@ def _reception_json(path: Path, result: Reception, paths: list[Path]) -> dict[st
             for a, p in zip(result.apprecs, paths, strict=True)
         ],
         "reason": result.reason or None,
+        "notes": [{"code": f.code, "path": f.path, "text": f.text} for f in result.notes],
     }
 
 
@@ -113,6 +114,8 @@ def _print_reception(path: Path, result: Reception, paths: list[Path]) -> None:
     if result.reason:
         line += f" – {result.reason}"
     out.print(line, markup=False)
+    for note in result.notes:  # found, but not a reason to reject (HIS 80415:2012 §3.3.4)
+        out.print(f"  Merknad (avviser ikke): {note}", markup=False)
     for answer, written in zip(result.apprecs, paths, strict=True):
         out.print(f"  AppRec {answer.version} status {answer.status} fra {answer.from_her_id} ({answer.role}) "
                   f"til {answer.to_her_id}: {written}", markup=False)

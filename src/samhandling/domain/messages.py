@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from samhandling.domain.identifiers import mask_person_id
+from samhandling.domain.identifiers import is_her_id, mask_person_id
 
 
 class Direction(StrEnum):
@@ -246,6 +246,20 @@ class StoredMessage:
     def duplicate_key(self) -> tuple[Direction, str, str | None, str | None]:
         """What the duplicate rule compares: direction, MsgId, sender and recipient."""
         return (self.direction, self.msg_id, self.sender_her_id, self.recipient_her_id)
+
+
+def outgoing_address_problem(message: StoredMessage) -> str | None:
+    """Why ``message`` may not be sent, or None: an outgoing message (an AppRec as much as a business message)
+    must go to a communication party, that is a usable HER-id. A message whose sender cannot be identified
+    "skal ikke besvares med applikasjonskvittering" (HITS 1168 §5.3); nothing is ever addressed to an empty or
+    unknown HER-id."""
+    if message.direction is not Direction.OUTGOING:
+        return None
+    if not is_her_id(message.recipient_her_id):
+        return f"an outgoing message needs a HER-id to go to, not {message.recipient_her_id!r}"
+    if not message.receiver_her_ids or not all(is_her_id(r) for r in message.receiver_her_ids):
+        return f"every receiver of an outgoing message needs a HER-id, not {message.receiver_her_ids!r}"
+    return None
 
 
 @dataclass(frozen=True, kw_only=True)

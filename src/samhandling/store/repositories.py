@@ -34,6 +34,7 @@ from samhandling.domain.messages import (
     StoredMessage,
     as_utc,
     can_move,
+    outgoing_address_problem,
     redact_person_ids,
     utc_now,
 )
@@ -95,7 +96,7 @@ def new_message_problem(message: StoredMessage) -> str | None:
     initial = INITIAL_STATE[message.direction]
     if message.state is not initial:
         return f"a new {message.direction} message starts as {initial}, not {message.state}"
-    return None
+    return outgoing_address_problem(message)
 
 
 # --- queries -----------------------------------------------------------------------------------------

@@ -195,6 +195,60 @@ def test_our_organisation_but_unknown_service_is_misdirected_e21(
     assert (answer.from_her_id, answer.errors) == ("91999", ("E21",))
 
 
+def _service_without_her_id(name: str) -> Callable[[etree._Element], None]:
+    """The receiving service named only by a local LOK identifier and ``name``."""
+    def change(root: etree._Element) -> None:
+        service = root.find(f"{MH}MsgInfo/{MH}Receiver/{MH}Organisation/{MH}Organisation")
+        service.find(f"{MH}OrganisationName").text = name
+        ident = service.find(f"{MH}Ident")
+        ident.find(f"{MH}Id").text = "A-17"
+        ident.find(f"{MH}TypeId").attrib.update({"V": "LOK", "DN": "Lokal identifikator"})
+    return change
+
+
+def test_mottaker_finnes_ikke_e21_for_a_service_of_ours_without_her_id_and_a_name_we_do_not_have(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
+) -> None:
+    """HIS 80415:2012 §3.3.4: "mottakende tjeneste ikke kan identifiseres som registrert tjeneste ved
+    organisasjonen" -> E21 Mottaker finnes ikke, also when the unit carries no HER-id at all."""
+    data = edited(sample(samples_dir, INNLEGGELSE + "Ny.xml"), _service_without_her_id("Avdeling Ukjent"))
+    result = receive_message(data, hospital(), options)
+    assert result.disposition is Disposition.REJECTED
+    (answer,) = result.apprecs
+    assert (answer.from_her_id, answer.status, answer.errors) == ("59", "2", ("E21",))
+    receipt = ar.read_apprec(parse_xml(answer.raw))
+    assert "Avdeling Ukjent" in (receipt.error[0].ot or "")
+
+
+def test_a_service_without_her_id_is_identified_by_its_name(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
+) -> None:
+    data = edited(sample(samples_dir, INNLEGGELSE + "Ny.xml"), _service_without_her_id("Medisinsk avdeling"))
+    result = receive_message(data, hospital(), options)
+    assert result.disposition is Disposition.ACCEPTED
+    (kept,) = stored(hospital, direction=Direction.INCOMING)
+    assert kept.recipient_her_id == "91090"
+
+
+@pytest.mark.parametrize("change", ["no-her-id", "unknown-her-id"])
+def test_the_organisation_may_choose_to_accept_an_unknown_service_at_organisation_level(
+    hospital: Callable[[], UnitOfWork], schemas: SchemaSet, samples_dir: Path, change: str
+) -> None:
+    """HIS 80415:2012 §3.3.4: "Leverandøren av fagsystemet skal tilby sine kunder en mulighet for å velge om
+    negativ applikasjonskvittering skal sendes etter denne regelen"."""
+    original = sample(samples_dir, INNLEGGELSE + "Ny.xml")
+    data = (edited(original, _service_without_her_id("Avdeling Ukjent")) if change == "no-her-id"
+            else original.replace(b"<Id>91090</Id>", b"<Id>91999</Id>"))
+    options = ReceiveOptions(schemas=schemas, max_bytes=50 * 1024 * 1024, unknown_service_accepted=True)
+    result = receive_message(data, hospital(), options)
+    assert result.disposition is Disposition.ACCEPTED
+    (answer,) = result.apprecs
+    assert (answer.from_her_id, answer.status, answer.errors) == ("59", "1", ())
+    assert [n.code for n in result.notes] == ["E21"] and "organisasjonsnivå" in result.notes[0].text
+    (kept,) = stored(hospital, direction=Direction.INCOMING)
+    assert kept.recipient_her_id == "59" and kept.state is MessageState.ACCEPTED
+
+
 def test_another_organisation_gets_no_apprec(
     hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
 ) -> None:
@@ -219,6 +273,53 @@ def test_a_sender_without_her_id_cannot_be_answered_but_is_kept(
     assert result.disposition is Disposition.UNANSWERABLE and result.apprecs == []
     (kept,) = stored(hospital)
     assert kept.state is MessageState.UNANSWERABLE and kept.raw == data
+
+
+def test_a_sender_with_an_empty_name_and_empty_identifiers_is_never_answered_to_an_empty_her_id(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
+) -> None:
+    """HITS 1168 §5.3: "så mangelfullt adressert at det ikke kan tydes hvor meldingen kommer fra" -> no AppRec."""
+    def emptied_sender(root: etree._Element) -> None:
+        for name in root.findall(f"{MH}MsgInfo/{MH}Sender//{MH}OrganisationName"):
+            name.text = ""
+        for ident in root.findall(f"{MH}MsgInfo/{MH}Sender//{MH}Ident/{MH}Id"):
+            ident.text = ""
+
+    data = edited(sample(samples_dir, INNLEGGELSE + "Ny.xml"), emptied_sender)
+    result = receive_message(data, hospital(), options)
+    assert result.disposition is Disposition.UNANSWERABLE and result.apprecs == []
+    (kept,) = stored(hospital)
+    assert kept.state is MessageState.UNANSWERABLE and kept.raw == data
+    assert stored(hospital, direction=Direction.OUTGOING) == []
+
+
+def test_no_code_path_stores_an_outgoing_message_to_an_empty_or_unknown_her_id(
+    hospital: Callable[[], UnitOfWork]
+) -> None:
+    for to in ("", None, "ukjent"):
+        message = StoredMessage(direction=Direction.OUTGOING, msg_id="4b0c1c33-7d0b-4d7e-9a39-2f7d4a1e5b11",
+                                msg_type="APPREC", standard="AppRec 1.1", sender_her_id="59",
+                                receiver_her_ids=(to,) if to is not None else (), recipient_her_id=to,
+                                state=MessageState.QUEUED, raw=b"<AppRec/>", is_apprec=True)
+        with hospital() as uow, pytest.raises(ValueError, match="HER-id"):
+            uow.messages.add(message)
+    assert stored(hospital) == []
+
+
+def test_a_synthetic_test_person_is_valid_only_in_a_test_environment(
+    hospital: Callable[[], UnitOfWork], schemas: SchemaSet, samples_dir: Path
+) -> None:
+    """NHN's test environments: NAV's synthetic persons have 4 added to the first digit of the month."""
+    from tests.test_identifiers import _synthetic_number
+
+    synthetic = _synthetic_number(13, 51, 69)
+    data = edited(sample(samples_dir, INNLEGGELSE + "Ny.xml"), _only_name_and(synthetic))
+    production = receive_message(data, hospital(), ReceiveOptions(schemas=schemas, max_bytes=50 * 1024 * 1024))
+    assert production.disposition is Disposition.REJECTED and production.errors == ["E36", "E31"]
+    test = ReceiveOptions(schemas=schemas, max_bytes=50 * 1024 * 1024, test_environment=True)
+    other = data.replace(b"13a5da20-05c6-11e8-8f1a-0800200c9a66", b"13a5da20-05c6-11e8-8f1a-0800200c9a67")
+    accepted = receive_message(other, hospital(), test)
+    assert accepted.disposition is Disposition.ACCEPTED and accepted.errors == []
 
 
 @pytest.mark.parametrize("data", [b"ikke xml", b"<MsgHead><MsgInfo>"])

@@ -353,6 +353,39 @@ def test_a_duplicate_is_not_imported_again_and_gets_the_same_apprec(
         assert uow.outbox.pending(first.apprecs[0].stored_id) is not None
 
 
+def test_the_same_msgid_with_other_content_is_not_a_duplicate_but_a_conflict_kept_and_alerted(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
+) -> None:
+    """HITS 1168 §5.4: a duplicate is a message "som mottas på nytt"; other content under the same MsgId is kept
+    beside the first and not answered (§5.1: never a new AppRec on the same message)."""
+    data = sample(samples_dir, INNLEGGELSE + "Ny.xml")
+    first = receive_message(data, hospital(), options)
+    other = data.replace(b"Numedalsveien 52", b"Numedalsveien 54")
+    assert other != data
+    conflict = receive_message(other, hospital(), options)
+    assert conflict.disposition is Disposition.MSGID_CONFLICT and conflict.apprecs == []
+    assert "MsgId brukt om igjen" in conflict.reason
+    again = receive_message(other, hospital(), options)  # the conflicting copy once more changes nothing
+    assert again.disposition is Disposition.MSGID_CONFLICT and again.stored_ids == conflict.stored_ids
+    incoming = stored(hospital, direction=Direction.INCOMING)
+    assert [m.state for m in incoming] == [MessageState.ACCEPTED, MessageState.MSGID_CONFLICT]
+    assert incoming[1].raw == other and incoming[1].conflicts_with == first.stored_ids[0]
+    assert len(stored(hospital, direction=Direction.OUTGOING)) == 1  # only the first message's AppRec
+    with hospital() as uow:
+        assert any(f"melding {incoming[1].id}" in e.detail for e in uow.messages.journal(incoming[0].id or 0))
+        assert [m.id for m in uow.handover.pending()] == [incoming[0].id]  # the new content never reaches the EPJ
+
+
+def test_the_same_message_in_another_encoding_is_still_a_duplicate(
+    hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
+) -> None:
+    data = sample(samples_dir, INNLEGGELSE + "Ny.xml")
+    receive_message(data, hospital(), options)
+    latin1 = etree.tostring(parse_xml(data), xml_declaration=True, encoding="ISO-8859-1")
+    assert latin1 != data
+    assert receive_message(latin1, hospital(), options).duplicate
+
+
 def test_change_after_original_is_linked(
     hospital: Callable[[], UnitOfWork], options: ReceiveOptions, samples_dir: Path
 ) -> None:

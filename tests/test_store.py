@@ -129,7 +129,8 @@ def test_can_move(before: MessageState, after: MessageState, allowed: bool) -> N
 
 def test_final_states() -> None:
     final = {s for s in MessageState if s.is_final}
-    assert final == {S.RECEIPT_OK, S.RECEIPT_REJECTED, S.ACCEPTED, S.REJECTED, S.UNANSWERABLE, S.FAILED}
+    assert final == {S.RECEIPT_OK, S.RECEIPT_REJECTED, S.ACCEPTED, S.REJECTED, S.UNANSWERABLE, S.FAILED,
+                     S.MSGID_CONFLICT}
 
 
 def test_a_stored_message_checks_its_state_and_times_and_hides_patient_data_in_repr() -> None:
@@ -240,7 +241,7 @@ def test_migrations_build_the_schema_from_empty_and_match_the_tables(empty_engin
     assert current_revision(empty_engine) is None
     assert not TABLES & set(inspect(empty_engine).get_table_names())
     upgrade(empty_engine)
-    assert current_revision(empty_engine) == head_revision() == "0009"
+    assert current_revision(empty_engine) == head_revision() == "0010"
     assert is_up_to_date(empty_engine)
     assert set(inspect(empty_engine).get_table_names()) >= TABLES
     with empty_engine.connect() as connection:

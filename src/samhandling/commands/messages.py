@@ -104,6 +104,7 @@ _DISPOSITION_TEXT = {
     "accepted": "godtatt", "rejected": "avvist", "held": "holdt tilbake til originalen kommer",
     "duplicate": "duplikat (samme kvittering sendes på nytt)", "unanswerable": "kan ikke besvares",
     "receipt": "kvittering mottatt", "failed": "feilet i behandlingen (lagret urørt, se journalen)",
+    "msgid_conflict": "MsgId brukt om igjen med annet innhold (lagret, ikke kvittert)",
 }
 
 
@@ -176,6 +177,7 @@ def _summary(m: StoredMessage) -> dict[str, Any]:
         "receiver_her_ids": list(m.receiver_her_ids), "state": m.state.value, "error_codes": list(m.error_codes),
         "conversation_ref": m.conversation_ref, "parent_ref": m.parent_ref, "linked_to": m.linked_to_msg_id,
         "is_apprec": m.is_apprec, "original_msg_id": m.original_msg_id, "receipt_conflict": m.receipt_conflict,
+        "conflicts_with": m.conflicts_with,
         "patient": mask_person_id(m.patient_ref) if m.patient_ref else None,
         "created_at": m.created_at.isoformat(), "updated_at": m.updated_at.isoformat(),
     }

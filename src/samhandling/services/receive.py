@@ -14,6 +14,9 @@ The rules come from HIS 80415 (Applikasjonskvittering) and HITS 1168 (Bruk av ap
 - A message whose sender cannot be identified cannot be answered; it is stored, marked and reported.
 - A duplicate (same MsgId from the same sender to the same recipient, §5.4) is not imported again; the AppRec
   already made for it is sent again (the sender evidently did not get it).
+- The same MsgId with *other content* is no duplicate (§5.4 speaks of a message "som mottas på nytt"): it is
+  kept beside the first as a MsgId conflict, alerted, and neither imported nor answered (see
+  :func:`_record_msgid_conflict`).
 - Change, cancel and addition messages (PLO Forsendelsesstatus M/C/A) are linked to their original through
   ``ConversationRef/RefToParent``; one that arrives before its original is held and linked when it comes.
 - An incoming AppRec moves the outgoing message it answers (matched by OriginalMsgId and its sender).
@@ -30,6 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+from lxml import etree
 
 from samhandling.domain.messages import Direction, MessageState, StoredMessage, receipt_move, utc_now
 from samhandling.domain.parties import Parties, PartyKind
@@ -72,6 +77,7 @@ class Disposition(StrEnum):
     UNANSWERABLE = "unanswerable"
     RECEIPT = "receipt"
     FAILED = "failed"
+    MSGID_CONFLICT = "msgid_conflict"
 
 
 @dataclass(frozen=True)
@@ -255,7 +261,10 @@ def _receive_business_message(
     for recipient in recipients:
         existing = uow.messages.get_by_key(head.msg_id, sender, recipient.her_id, Direction.INCOMING)
         if existing is not None:
-            _answer_duplicate(existing, recipient, uow, result, at)
+            if same_content(existing.raw, data):
+                _answer_duplicate(existing, recipient, uow, result, at)
+            else:
+                _record_msgid_conflict(data, head, report, existing, recipient, uow, result, at, transport_ref)
             continue
         _receive_for(data, head, report, recipient, sender, codes, uow, options, result, at, transport_ref)
     return result
@@ -530,6 +539,71 @@ def _answer_duplicate(existing: StoredMessage, recipient: _Recipient, uow: UnitO
         status=parsed.status_code or "", errors=tuple(parsed.error_codes), version=parsed.version,
         msg_id=receipt.msg_id, raw=receipt.raw, stored_id=receipt.id,
     ))
+
+
+def same_content(first: bytes, second: bytes) -> bool:
+    """Whether two copies of a message are the same message: the same bytes, or the same XML once both are
+    canonicalised (another encoding, declaration or attribute order is the same message sent again)."""
+    if first == second:
+        return True
+    try:
+        return _canonical(first) == _canonical(second)
+    except Exception:  # a copy that does not even parse is not the same message as one that does
+        return False
+
+
+def _canonical(data: bytes) -> str:
+    """Canonical XML (C14N 2.0) of a message, for comparing two copies of it."""
+    return str(etree.canonicalize(etree.tostring(parse_xml(data), encoding="unicode")))
+
+
+def _record_msgid_conflict(data: bytes, head: MsgHead, report: ValidationReport, first: StoredMessage,
+                           recipient: _Recipient, uow: UnitOfWork, result: Reception, at: datetime,
+                           transport_ref: str | None) -> None:
+    """A MsgId we already stored from this sender to this recipient, with other content.
+
+    HITS 1168 §5.4 defines a duplicate as a message "som mottas på nytt med samme meldingsidentifikator": the
+    same message again. Different content under the same MsgId is another message, so it is not silently taken
+    as the first: its bytes are kept beside the first (:attr:`MessageState.MSGID_CONFLICT`, pointing at it), both
+    journals name the other, and the monitoring alerts meldingsansvarlig.
+
+    What goes back: no AppRec. The sender matches AppRecs by MsgId and already has (or will get) the one made for
+    the first message; HITS 1168 §5.1: "Det skal ikke under noen omstendighet sendes en ny applikasjonskvittering
+    på samme fagmelding med samme eller annen status enn den opprinnelige", and an AppRec for the second content
+    would carry the same OriginalMsgId. The sender is told "gjennom avviksrutiner" (ibid.; HIS 80415:2012 §3.2
+    point 7: "telefon eller på annen måte"), which the alert asks for; the new content is never imported.
+    A copy of the conflicting message that arrives again is a duplicate of it and changes nothing.
+    """
+    assert first.id is not None
+    earlier = [m for m in uow.messages.list(MessageQuery(direction=Direction.INCOMING, msg_id=head.msg_id,
+                                                         states=frozenset({MessageState.MSGID_CONFLICT}),
+                                                         limit=None))
+               if m.conflicts_with == first.id and same_content(m.raw, data)]
+    result.disposition = Disposition.MSGID_CONFLICT
+    result.reason = (f"MsgId brukt om igjen med annet innhold enn melding {first.id}; ikke tatt inn og ikke "
+                     "kvittert (HITS 1168 §5.1, §5.4).")
+    if earlier:
+        result.stored_ids.append(earlier[0].id or 0)
+        return
+    info = head.msg_info
+    stored = uow.messages.add(StoredMessage(
+        direction=Direction.INCOMING, msg_id=head.msg_id, msg_type=head.msg_type,
+        standard=report.standard.label if report.standard is not None else "",
+        sender_her_id=first.sender_her_id, receiver_her_ids=_receiver_her_ids(head),
+        recipient_her_id=recipient.her_id,
+        conversation_ref=info.conversation_ref.ref_to_conversation if info.conversation_ref else None,
+        parent_ref=info.conversation_ref.ref_to_parent if info.conversation_ref else None,
+        patient_ref=_patient_ref(head), state=MessageState.RECEIVED, raw=data, created_at=at, updated_at=at,
+        transport_ref=transport_ref, conflicts_with=first.id,
+    ), detail="Mottatt.")
+    assert stored.id is not None
+    uow.messages.update_state(stored.id, MessageState.MSGID_CONFLICT, at=at, error_codes=report.codes,
+                              detail=f"MsgId brukt om igjen med annet innhold: melding {first.id} har samme MsgId "
+                                     "fra samme avsender. Ikke tatt inn og ikke kvittert; avsenderen må sende "
+                                     "på nytt med ny MsgId.")
+    uow.messages.note(first.id, f"En annen melding (melding {stored.id}) kom med samme MsgId og annet innhold; "
+                                "denne meldingen gjelder fortsatt.", at=at)
+    result.stored_ids.append(stored.id)
 
 
 def _unanswerable(data: bytes, uow: UnitOfWork, report: ValidationReport, codes: list[str], at: datetime,

@@ -254,7 +254,7 @@ class MessageRepository(Protocol):
         recipient_her_id: str | None,
         direction: Direction = Direction.INCOMING,
     ) -> StoredMessage | None:
-        """The message the duplicate rule would match."""
+        """The message the duplicate rule would match (never one kept as a MsgId conflict)."""
         ...
 
     def list(self, query: MessageQuery | None = None) -> builtins.list[StoredMessage]: ...
@@ -462,6 +462,7 @@ def _message_from(row: Row[Any], receivers: Sequence[str]) -> StoredMessage:
         original_msg_id=row.original_msg_id,
         transport_ref=row.transport_ref,
         receipt_conflict=row.receipt_conflict,
+        conflicts_with=row.conflicts_with,
     )
 
 
@@ -496,6 +497,7 @@ class SqlMessageRepository:
                         original_msg_id=message.original_msg_id,
                         transport_ref=message.transport_ref,
                         receipt_conflict=message.receipt_conflict,
+                        conflicts_with=message.conflicts_with,
                     )
                 )
                 new_id = _inserted_id(result)
@@ -535,6 +537,7 @@ class SqlMessageRepository:
                 messages.c.msg_id == msg_id,
                 messages.c.sender_her_id.is_not_distinct_from(sender_her_id),
                 messages.c.recipient_her_id.is_not_distinct_from(recipient_her_id),
+                messages.c.conflicts_with.is_(None),
             )
             .order_by(messages.c.id)
             .limit(1)

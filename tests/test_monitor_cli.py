@@ -24,6 +24,7 @@ from samhandling.domain.contacts import ContactPoint, ContactPurpose
 from samhandling.domain.monitoring import AlertCause
 from samhandling.domain.registers import PartnerCategory, PartnerProfile
 from samhandling.settings import Settings
+from tests.conftest import needs_real_thread_waits
 from tests.monitor_helpers import OWN, PARTNER_CONTACT, assert_no_person_ids, free_port, smtp
 from tests.monitor_helpers import SmtpServer as SmtpCatcher
 from tests.test_cli import run
@@ -151,6 +152,7 @@ def test_status_run_alerts_and_report_with_now(homes: tuple[Home, Home], tmp_pat
         assert fnr not in output
 
 
+@needs_real_thread_waits
 def test_ping_through_real_nodes_succeeds_and_fails(homes: tuple[Home, Home], smtp: SmtpCatcher) -> None:
     hospital, municipality = homes
     partner = municipality.start_node()
@@ -174,6 +176,7 @@ def test_ping_through_real_nodes_succeeds_and_fails(homes: tuple[Home, Home], sm
     assert unknown.returncode == 2 and "finnes ikke" in unknown.stderr
 
 
+@needs_real_thread_waits
 def test_the_node_serves_metrics_and_mails_from_its_monitor_step(homes: tuple[Home, Home], smtp: SmtpCatcher
                                                                  ) -> None:
     hospital, _ = homes

@@ -36,6 +36,7 @@ from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Delivery, Envelope, TransportError
 from samhandling.transport.directory import DirectoryTransport
 from samhandling.transport.mock import MockTransport
+from tests.conftest import needs_real_thread_waits
 
 HOSPITAL = [
     Party(her_id="8100", name="Sykehuset Innlandet HF", kind=PartyKind.ORGANISATION, local=True),
@@ -270,6 +271,7 @@ def test_two_nodes_exchange_a_message_and_its_apprec_over_a_shared_folder(
 
 
 
+@needs_real_thread_waits  # the loop waits on threading.Event between passes
 def test_the_node_loop_outlives_a_failing_pass(hospital: Callable[[], UnitOfWork]) -> None:
     import threading
 

@@ -20,6 +20,18 @@ REPO = Path(__file__).resolve().parent.parent
 CONFORMANCE = Path(os.environ.get("SAMHANDLING_CONFORMANCE_DIR", REPO.parent / "shared" / "conformance"))
 
 
+UNDER_LIBFAKETIME = "libfaketime" in os.environ.get("LD_PRELOAD", "")
+"""Whether the suite runs under libfaketime (``make test-faketime``)."""
+
+needs_real_thread_waits = pytest.mark.skipif(
+    UNDER_LIBFAKETIME,
+    reason="libfaketime 0.9.10 (Debian) never returns from a timed thread wait (threading.Event.wait hangs even "
+    "at offset +0), so a real node process cannot run under it; this journey does not reason about the clock",
+)
+"""For tests that start a real node process (its loop waits on threading.Event): they cannot run under
+libfaketime, whatever the moment; ``make test`` runs them."""
+
+
 def _require(path: Path) -> Path:
     if path.exists():
         return path

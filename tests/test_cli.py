@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -54,17 +55,31 @@ def test_validate_reports_findings_and_exits_1(samples_dir: Path, schema_dir: Pa
 
 
 def test_validate_json(samples_dir: Path, schema_dir: Path, tmp_path: Path) -> None:
+    noted = tmp_path / "noted.xml"
+    noted.write_bytes((samples_dir / INNLAGT).read_bytes().replace(FNR_IN_SAMPLE.encode(), b"15076500566"))
     bad = tmp_path / "bad.xml"
-    bad.write_bytes((samples_dir / INNLAGT).read_bytes().replace(FNR_IN_SAMPLE.encode(), b"15076500566"))
-    result = run("validate", "--json", str(samples_dir / INNLAGT), str(bad), home=tmp_path, schema_dir=schema_dir)
+    bad.write_bytes(re.sub(rb"<DateOfBirth>[^<]*</DateOfBirth>", b"", noted.read_bytes()))
+    result = run("validate", "--json", str(samples_dir / INNLAGT), str(noted), str(bad), home=tmp_path,
+                 schema_dir=schema_dir)
     assert result.returncode == 1
-    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    first, second, third = (json.loads(line) for line in result.stdout.splitlines())
     assert first == {"file": str(samples_dir / INNLAGT), "valid": True, "msg_type": "LOG_INNLAGT",
-                     "standard": "PLO 1.6", "schema_checked": True, "findings": []}
-    assert second["valid"] is False
-    assert [f["code"] for f in second["findings"]] == ["E31"]
-    assert second["findings"][0]["path"] == "/MsgHead/MsgInfo/Patient/Ident/Id"
+                     "standard": "PLO 1.6", "schema_checked": True, "environment": "production", "findings": [],
+                     "notes": []}
+    # HIS 80415:2012 §3.3.4: navn, fødselsdato og kjønn identify the patient; the wrong number is a note
+    assert second["valid"] is True and second["findings"] == []
+    assert [f["code"] for f in second["notes"]] == ["E31"]
+    assert second["notes"][0]["path"] == "/MsgHead/MsgInfo/Patient/Ident/Id"
+    assert third["valid"] is False
+    assert [f["code"] for f in third["findings"]] == ["E36"] and [f["code"] for f in third["notes"]] == ["E31"]
     assert "15076500566" not in result.stdout
+
+
+def test_validate_and_show_say_which_environment_they_judge_by(samples_dir: Path, tmp_path: Path) -> None:
+    shown = run("show", str(samples_dir / INNLAGT), home=tmp_path)
+    assert shown.returncode == 0 and "Vurdert etter miljø: produksjon" in shown.stderr
+    checked = run("validate", str(samples_dir / INNLAGT), home=tmp_path, SAMHANDLING_ENVIRONMENT="test")
+    assert checked.returncode == 0 and "Vurdert etter miljø: test" in checked.stderr
 
 
 @pytest.mark.parametrize(("content", "expected"), [

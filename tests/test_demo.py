@@ -17,7 +17,7 @@ def test_demo_writes_valid_messages_and_receipts(schema_dir: Path, schemas: Sche
     assert result.returncode == 0, result.stderr
     fnr = demo_patient().ident[0].id
     assert fnr not in result.stdout and fnr[:6] + "*****" in result.stdout
-    assert "Avvist med E31" in result.stdout
+    assert "Avvist med E36" in result.stdout and "Merknad E31" in result.stdout
 
     files = sorted((tmp_path / "demo").glob("*.xml"))
     assert [f.name for f in files] == [
@@ -26,14 +26,15 @@ def test_demo_writes_valid_messages_and_receipts(schema_dir: Path, schemas: Sche
     ]
     reports = {f.name: validate_message(f.read_bytes(), schemas=schemas) for f in files}
     assert [name for name, r in reports.items() if not r.valid] == ["4-innleggelsesrapport-feil-fnr.xml"]
-    assert reports["4-innleggelsesrapport-feil-fnr.xml"].codes == ["E31"]
+    assert reports["4-innleggelsesrapport-feil-fnr.xml"].codes == ["E36"]
+    assert [n.code for n in reports["4-innleggelsesrapport-feil-fnr.xml"].notes] == ["E31"]
 
     ok = read_apprec(parse_xml((tmp_path / "demo" / "2-apprec-ok.xml").read_bytes()))
     rejected = read_apprec(parse_xml((tmp_path / "demo" / "5-apprec-avvist.xml").read_bytes()))
     rapport = reports["1-innleggelsesrapport.xml"].head
     assert rapport is not None
     assert (ok.status_code, ok.original_id, ok.version) == ("1", rapport.msg_id, "1.1")
-    assert (rejected.status_code, rejected.error_codes) == ("2", ["E31"])
+    assert (rejected.status_code, rejected.error_codes) == ("2", ["E36"])
     innlagt = reports["3-melding-om-innlagt-pasient.xml"].head
     assert innlagt is not None and innlagt.msg_info.conversation_ref is not None
     assert innlagt.msg_info.conversation_ref.ref_to_parent == rapport.msg_id

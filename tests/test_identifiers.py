@@ -20,8 +20,11 @@ from samhandling.domain.identifiers import (
     HerId,
     InvalidPersonId,
     PersonIdKind,
+    _check_digits_problem,
     birth_date_of,
     classify_person_id,
+    is_felles_hjelpenummer,
+    is_synthetic_person_id,
     is_uuid,
     mask_person_id,
     person_id_problem,
@@ -390,3 +393,53 @@ def test_is_uuid_refuses(value: str) -> None:
 def test_every_uuid_in_canonical_form_is_accepted(value: uuid.UUID) -> None:
     assert is_uuid(str(value))
     assert is_uuid(str(value).upper())
+
+
+# --- synthetic test persons of NHN's test environments (SAMHANDLING_ENVIRONMENT=test) -------------------------
+
+def _with_check_digits(nine: str) -> str | None:
+    """``nine`` with the two mod-11 check digits of HIS 1001:2010 kap. 4.1, or None where one would be 10."""
+    for k1 in range(10):
+        for k2 in range(10):
+            candidate = f"{nine}{k1}{k2}"
+            if _check_digits_problem(candidate) is None:
+                return candidate
+    return None
+
+
+def _synthetic_number(day: int, month_part: int, yy: int) -> str:
+    for individual in range(0, 500):
+        found = _with_check_digits(f"{day:02d}{month_part:02d}{yy:02d}{individual:03d}")
+        if found is not None:
+            return found
+    raise AssertionError("no synthetic number")
+
+
+@pytest.mark.parametrize(("month_part", "born"), [(47, date(1985, 7, 15)), (87, date(1985, 7, 15)), (72, None)])
+def test_nav_and_tenor_synthetic_persons_are_valid_fodselsnummer_in_a_test_environment(
+        month_part: int, born: date | None) -> None:
+    """NAV adds 4 to the first digit of the month, Skatteetaten's Tenor 8; a month part of 72 is no real date."""
+    value = _synthetic_number(15, month_part, 85)
+    assert person_id_problem(value, "FNR", synthetic=True) is None
+    assert birth_date_of(value, synthetic=True) == born
+    assert is_synthetic_person_id(value)
+    assert person_id_problem(value, "FNR") is not None  # in production such a number is not a fødselsnummer
+
+
+def test_a_synthetic_d_nummer_is_valid_in_a_test_environment() -> None:
+    value = _synthetic_number(55, 87, 85)
+    assert classify_person_id(value, synthetic=True) is PersonIdKind.DNR
+    assert person_id_problem(value, "DNR", synthetic=True) is None
+
+
+def test_an_h_nummer_stays_an_h_nummer_in_a_test_environment() -> None:
+    value = synthetic_person_id(date(1985, 7, 15), kind=PersonIdKind.HNR, rng=random.Random(3))
+    assert person_id_problem(value, "HNR", synthetic=True) is None
+    assert person_id_problem(value, "HNR") is None
+
+
+def test_felles_hjelpenummer_needs_its_check_digits() -> None:
+    value = _with_check_digits("800000001")
+    assert value is not None and is_felles_hjelpenummer(value)
+    assert not is_felles_hjelpenummer(value[:10] + str((int(value[10]) + 1) % 10))
+    assert not is_felles_hjelpenummer("15076500565")

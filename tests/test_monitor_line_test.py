@@ -45,7 +45,8 @@ def test_a_test_message_without_patient_is_valid_and_an_ordinary_one_is_not(sche
     production = validate_message(_message(status="P"), schemas=schemas)
     assert production.codes == ["E36"]
     wrong_patient = validate_message(_message(status="D", with_patient=True, fnr="15076500566"), schemas=schemas)
-    assert wrong_patient.codes == ["E31"]  # a test message that names a patient is checked as any other
+    # a test message that names a patient is checked as any other (name and a wrong number: HIS 80415:2012 §3.3.4)
+    assert wrong_patient.codes == ["E36"] and [n.code for n in wrong_patient.notes] == ["E31"]
 
 
 def test_who_sends_and_what_can_be_tested() -> None:

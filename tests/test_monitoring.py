@@ -84,6 +84,7 @@ def message(
     is_apprec: bool = False,
     msg_id: str | None = None,
     receipt_conflict: str | None = None,
+    conflicts_with: int | None = None,
 ) -> StoredMessage:
     """A stored message with patient data in it (a fødselsnummer), which must never reach a finding."""
     number = next(_ids)
@@ -105,6 +106,7 @@ def message(
         error_codes=tuple(error_codes),
         is_apprec=is_apprec,
         receipt_conflict=receipt_conflict,
+        conflicts_with=conflicts_with,
     )
 
 
@@ -602,6 +604,7 @@ def test_details_never_hold_an_eleven_digit_number() -> None:
         message(MessageState.UNANSWERABLE, oslo(2026, 4, 7, 8), msg_id=sneaky, sender=FNR),
         message(MessageState.FAILED, oslo(2026, 4, 7, 8), msg_id=sneaky, sender=FNR),
         message(MessageState.RECEIPT_OK, oslo(2026, 4, 7, 8), msg_id=sneaky, receipt_conflict=f"avvist: {FNR}"),
+        message(MessageState.MSGID_CONFLICT, oslo(2026, 4, 7, 8), msg_id=sneaky, sender=FNR, conflicts_with=7),
     ]
     findings = evaluate(*messages, error_texts={"E35": f"Pasient {FNR} ukjent"})
     findings += evaluate_sending(

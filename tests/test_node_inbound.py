@@ -33,8 +33,11 @@ from samhandling.standards.validation import validate_message
 from samhandling.store.repositories import MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Inbound
+from tests.conftest import needs_real_thread_waits
 from tests.support.region import InProcessNode, LocalServer, local_server, node
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient
+
+pytestmark = needs_real_thread_waits  # its server thread / node process waits on timed thread waits
 
 PARTIES = HOSPITAL + MUNICIPALITY
 

@@ -17,7 +17,10 @@ from samhandling.services.send import SendOptions, submit_document
 from samhandling.settings import Settings
 from samhandling.standards import dialogmelding as dm
 from samhandling.store.repositories import MessageQuery
+from tests.conftest import needs_real_thread_waits
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
+
+pytestmark = needs_real_thread_waits  # its server thread / node process waits on timed thread waits
 
 MESSAGES = 240
 

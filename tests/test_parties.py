@@ -130,7 +130,6 @@ def test_other_forms_of_the_register_answer() -> None:
         ((b"<HerId>8094866</HerId>", b""), "mangler HerId"),
         ((b"<ParentHerId>112374</ParentHerId>", b"<ParentHerId>ab</ParentHerId>"), "ParentHerId «ab»: HER-id kan"),
         ((b"<Type>Service</Type>", b"<Type>Avdeling</Type>"), "ukjent partstype \u00abAvdeling\u00bb"),
-        ((b'i:type="Service"', b'i:type="Organization"'), "sier ulike ting"),
         ((b"<Name>Meldingsvalidering</Name>", b"<Name/>"), "mangler navn"),
         ((b"<b:CodeValue>5001</b:CodeValue>", b"<b:CodeValue>50011</b:CodeValue>"), "kommunenummeret"),
         ((b"GetCommunicationPartyDetailsResponse", b"GetSomethingElse"), "verken GetCommunicationPartyDetails"),
@@ -452,3 +451,24 @@ def test_cli_local_and_partner_exclude_each_other(tmp_path: Path) -> None:
 def test_cli_missing_file(tmp_path: Path) -> None:
     result = run("parties", "import", str(tmp_path / "borte.json"), home=tmp_path)
     assert result.returncode == 2 and "finnes ikke" in result.stderr
+
+
+def test_type_decides_when_i_type_and_type_disagree_and_the_disagreement_is_a_note(
+    new_uow: Callable[[], UnitOfWork], samples_dir: Path
+) -> None:
+    """Real register answers: i:type="OrganizationPerson" with <Type>Service</Type>; NHN's .NET library goes by
+    Type, so does the import, and the file is imported with a note instead of refused."""
+    data = (samples_dir / PERSON).read_bytes()
+    assert b'i:type="OrganizationPerson"' in data and b"<Type>Person</Type>" in data
+    changed = data.replace(b"<Type>Person</Type>", b"<Type>Service</Type>")
+    record = read_register(changed)
+    assert record.main.party.kind is SVC
+    (note,) = record.main.notes
+    assert "i:type «OrganizationPerson» og Type «Service» sier ulike ting; Type gjelder (tjeneste)" in note
+    assert note.startswith("linje ")
+    result = import_parties(new_uow(), [source("ar.xml", changed)])
+    assert record.main.party.her_id in result.created
+    assert result.notes == (f"ar.xml: {note}",)
+    with new_uow() as uow:
+        party = uow.parties.get(record.main.party.her_id)
+        assert party is not None and party.kind is SVC

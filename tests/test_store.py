@@ -130,7 +130,7 @@ def test_can_move(before: MessageState, after: MessageState, allowed: bool) -> N
 def test_final_states() -> None:
     final = {s for s in MessageState if s.is_final}
     assert final == {S.RECEIPT_OK, S.RECEIPT_REJECTED, S.ACCEPTED, S.REJECTED, S.UNANSWERABLE, S.FAILED,
-                     S.CANCELLED}  # cancelled by a person: never sent
+                     S.CANCELLED, S.MSGID_CONFLICT}  # cancelled by a person: never sent
 
 
 def test_a_stored_message_checks_its_state_and_times_and_hides_patient_data_in_repr() -> None:

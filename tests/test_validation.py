@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from samhandling.domain.identifiers import PersonIdKind, is_felles_hjelpenummer, synthetic_person_id
 from samhandling.standards.parsing import NotWellFormedError, TooLargeError, parse_xml
 from samhandling.standards.schemas import SchemaSet
 from samhandling.standards.validation import validate_message
@@ -132,35 +135,120 @@ def test_receiver_without_her_id_is_e21(samples_dir: Path, schemas: SchemaSet) -
     assert codes(mutated(samples_dir, strip_her), schemas) == ["E21"]
 
 
+def notes(data: bytes, schemas: SchemaSet | None) -> list[str]:
+    return [f.code for f in validate_message(data, schemas=schemas).notes]
+
+
+def _without(*tags: str) -> Callable[[etree._Element], None]:
+    def change(root: etree._Element) -> None:
+        for tag in tags:
+            _remove(root, f"{PATIENT}/{MH}{tag}")
+    return change
+
+
 def test_missing_patient_is_e36(samples_dir: Path, schemas: SchemaSet) -> None:
     assert codes(mutated(samples_dir, lambda r: _remove(r, PATIENT)), schemas) == ["E36"]
 
 
 def test_patient_without_identifier_or_name_is_e36(samples_dir: Path, schemas: SchemaSet) -> None:
-    def anonymise(root: etree._Element) -> None:
-        for tag in ("Ident", "FamilyName", "GivenName"):
-            _remove(root, f"{PATIENT}/{MH}{tag}")
-
-    assert codes(mutated(samples_dir, anonymise), schemas) == ["E36"]
+    data = mutated(samples_dir, _without("Ident", "FamilyName", "GivenName"))
+    assert codes(data, schemas) == ["E36"]
+    assert notes(data, schemas) == ["E30", "E32"]
 
 
-def test_missing_fodselsnummer_is_e30(samples_dir: Path, schemas: SchemaSet) -> None:
-    assert codes(mutated(samples_dir, lambda r: _remove(r, f"{PATIENT}/{MH}Ident")), schemas) == ["E30"]
+def test_navn_fodselsdato_og_kjonn_without_fodselsnummer_is_sufficiently_identified(
+        samples_dir: Path, schemas: SchemaSet) -> None:
+    """HIS 80415:2012 §3.3.4: E30 «Pasientens fødselsnummer mangler» only as a note; nothing rejects."""
+    data = mutated(samples_dir, _without("Ident"))
+    assert codes(data, schemas) == []
+    assert notes(data, schemas) == ["E30"]
+
+
+def test_navn_uten_fodselsnummer_fodselsdato_og_kjonn_is_pasientopplysninger_er_utilstrekkelige(
+        samples_dir: Path, schemas: SchemaSet) -> None:
+    data = mutated(samples_dir, _without("Ident", "DateOfBirth", "Sex"))
+    assert codes(data, schemas) == ["E36"]
+    assert notes(data, schemas) == ["E30"]
+
+
+def test_an_empty_fnr_id_is_a_missing_fodselsnummer_never_a_wrong_one(samples_dir: Path, schemas: SchemaSet) -> None:
+    data = mutated(samples_dir, lambda r: _set_text(r, f"{PATIENT}/{MH}Ident/{MH}Id", ""))
+    assert notes(data, schemas) == ["E30"]
+    assert codes(data, schemas) == []
 
 
 @pytest.mark.parametrize("bad", ["15076500566", "1507650056", "32136500565", "abcdefghijk"])
-def test_invalid_fodselsnummer_is_e31(samples_dir: Path, schemas: SchemaSet, bad: str) -> None:
+def test_wrong_fodselsnummer_with_navn_fodselsdato_og_kjonn_is_only_a_note(
+        samples_dir: Path, schemas: SchemaSet, bad: str) -> None:
+    """8221: E31 «Benyttes kun hvis systemet ikke gjenkjenner øvrige opplysninger om pasienten heller»."""
     report = validate_message(mutated(samples_dir, lambda r: _set_text(r, f"{PATIENT}/{MH}Ident/{MH}Id", bad)),
                               schemas=schemas)
-    assert report.codes == ["E31"]
-    assert bad not in report.findings[0].text
+    assert report.codes == [] and report.valid
+    assert [n.code for n in report.notes] == ["E31"]
+    assert bad not in report.notes[0].text
 
 
-def test_missing_name_is_e32(samples_dir: Path, schemas: SchemaSet) -> None:
-    report = validate_message(mutated(samples_dir, lambda r: _remove(r, f"{PATIENT}/{MH}FamilyName")),
-                              schemas=schemas)
-    assert report.codes == ["E32"]
-    assert "etternavn" in report.findings[0].text
+@pytest.mark.parametrize("bad", ["15076500566", "32136500565"])
+def test_navn_og_feil_fodselsnummer_alone_is_pasientopplysninger_er_utilstrekkelige(
+        samples_dir: Path, schemas: SchemaSet, bad: str) -> None:
+    def change(root: etree._Element) -> None:
+        _without("DateOfBirth", "Sex")(root)
+        _set_text(root, f"{PATIENT}/{MH}Ident/{MH}Id", bad)
+
+    report = validate_message(mutated(samples_dir, change), schemas=schemas)
+    assert report.codes == ["E36"]
+    assert "fødselsnummer er feil" in report.findings[0].text and bad not in report.findings[0].text
+    assert [n.code for n in report.notes] == ["E31"]
+
+
+def test_wrong_h_nummer_with_navn_fodselsdato_og_kjonn_gets_no_rejection(samples_dir: Path, schemas: SchemaSet) -> None:
+    def change(root: etree._Element) -> None:
+        _set_text(root, f"{PATIENT}/{MH}Ident/{MH}Id", "15476500566")
+        root.find(f"{PATIENT}/{MH}Ident/{MH}TypeId").set("V", "HNR")
+
+    assert codes(mutated(samples_dir, change), schemas) == []
+    assert notes(mutated(samples_dir, change), schemas) == ["E31"]
+
+
+def test_navn_og_d_nummer_is_sufficient(samples_dir: Path, schemas: SchemaSet) -> None:
+    def change(root: etree._Element) -> None:
+        _without("DateOfBirth", "Sex")(root)
+        _set_text(root, f"{PATIENT}/{MH}Ident/{MH}Id", synthetic_person_id(date(1965, 7, 15), kind=PersonIdKind.DNR,
+                                                                          rng=random.Random(1)))
+        root.find(f"{PATIENT}/{MH}Ident/{MH}TypeId").set("V", "DNR")
+
+    report = validate_message(mutated(samples_dir, change), schemas=schemas)
+    assert report.findings == [] and report.notes == []
+
+
+def test_navn_og_felles_hjelpenummer_is_sufficient(samples_dir: Path, schemas: SchemaSet) -> None:
+    fh = _felles_hjelpenummer()
+
+    def change(root: etree._Element) -> None:
+        _without("DateOfBirth", "Sex")(root)
+        _set_text(root, f"{PATIENT}/{MH}Ident/{MH}Id", fh)
+        root.find(f"{PATIENT}/{MH}Ident/{MH}TypeId").set("V", "FHN")
+
+    report = validate_message(mutated(samples_dir, change), schemas=None)
+    assert report.findings == [] and report.notes == []
+
+
+def _felles_hjelpenummer() -> str:
+    """A valid FH-nummer (HIS 1001:2010 kap. 3.1): nine digits from 800 000 000, check digits as a fødselsnummer."""
+    for base in range(800_000_000, 800_001_000):
+        for k1 in range(10):
+            for k2 in range(10):
+                if is_felles_hjelpenummer(f"{base}{k1}{k2}"):
+                    return f"{base}{k1}{k2}"
+    raise AssertionError("no FH-nummer found")
+
+
+def test_missing_name_is_pasientopplysninger_er_utilstrekkelige_with_e32_noted(
+        samples_dir: Path, schemas: SchemaSet) -> None:
+    report = validate_message(mutated(samples_dir, _without("FamilyName")), schemas=schemas)
+    assert report.codes == ["E36"]
+    assert [n.code for n in report.notes] == ["E32"]
+    assert "etternavn" in report.notes[0].text
 
 
 def test_several_faults_are_all_reported(samples_dir: Path, schemas: SchemaSet) -> None:
@@ -168,7 +256,7 @@ def test_several_faults_are_all_reported(samples_dir: Path, schemas: SchemaSet) 
         _set_text(root, f"{MH}MsgInfo/{MH}MsgId", "x")
         _remove(root, f"{PATIENT}/{MH}GivenName")
 
-    assert codes(mutated(samples_dir, break_many), schemas) == ["E10", "E32"]
+    assert codes(mutated(samples_dir, break_many), schemas) == ["E10", "E36"]
 
 
 def test_iso_8859_1_is_read_with_norwegian_letters_intact(samples_dir: Path, schemas: SchemaSet) -> None:

@@ -50,6 +50,8 @@ class Node:
             schemas=self.settings.schemas,
             max_bytes=self.settings.max_message_bytes,
             unknown_patient_rejects=self.settings.unknown_patient_rejects,
+            test_environment=self.settings.test_environment,
+            unknown_service_accepted=self.settings.unknown_service_accepted,
         )
 
     def transport(self) -> Transport | None:

@@ -87,7 +87,7 @@ def validate(
     if schemas is None and not as_json:
         err.print(f"Merk: skjemavalidering er av (ingen skjemaer i {cfg.effective_schema_dir}); "
                   "bare de innebygde reglene kjøres. Installer med «samhandling schemas install MAPPE».")
-    any_invalid = False
+    any_invalid = judged = False
     for path in files:
         try:
             data = read_file(path, cfg.max_message_bytes)
@@ -99,20 +99,34 @@ def validate(
             else:
                 err.print(str(exc), markup=False)
             continue
-        report = validate_message(data, schemas=schemas, max_bytes=cfg.max_message_bytes)
+        report = validate_message(data, schemas=schemas, max_bytes=cfg.max_message_bytes,
+                                  test_environment=cfg.test_environment)
+        if not as_json and not judged:
+            err.print(f"Vurdert etter miljø: {_environment_label(cfg.environment)}.", markup=False)
+            judged = True
         any_invalid |= not report.valid
         standard = report.standard.label if report.standard is not None else None
         if as_json:
             print(json.dumps({
                 "file": str(path), "valid": report.valid, "msg_type": report.msg_type, "standard": standard,
-                "schema_checked": report.schema_checked,
+                "schema_checked": report.schema_checked, "environment": cfg.environment,
                 "findings": [{"code": f.code, "path": f.path, "text": f.text} for f in report.findings],
+                "notes": [{"code": f.code, "path": f.path, "text": f.text} for f in report.notes],
             }, ensure_ascii=False))
         elif report.valid:
             out.print(f"{path}: OK ({report.msg_type}, {standard})", markup=False)
         else:
             out.print(f"{path}: UGYLDIG — " + "; ".join(str(f) for f in report.findings), markup=False)
+        if not as_json:
+            for note in report.notes:  # HIS 80415:2012 §3.3.4: found, but not a reason to reject
+                out.print(f"  Merknad (avviser ikke): {note}", markup=False)
     raise typer.Exit(1 if any_invalid else 0)
+
+
+def _environment_label(environment: str) -> str:
+    """The environment a message is judged by, in the user's words (``SAMHANDLING_ENVIRONMENT``)."""
+    return ("test (syntetiske testpersoner godtas)" if environment == "test"
+            else "produksjon (syntetiske testpersoner er ikke fødselsnummer)")
 
 
 @app.command()
@@ -123,12 +137,15 @@ def show(file: Annotated[Path, typer.Argument(help="Meldingsfil (XML).")]) -> No
 
     cfg = settings()
     report = validate_message(read_file(file, cfg.max_message_bytes), schemas=None,
-                              max_bytes=cfg.max_message_bytes)
+                              max_bytes=cfg.max_message_bytes, test_environment=cfg.test_environment)
     if report.root is None or (report.head is None and report.document is None):
         raise UserError(f"{file}: " + "; ".join(f.text for f in report.findings))
     render(report, out)
     for finding in report.findings:
         err.print(f"Merk: {finding}", markup=False)
+    for note in report.notes:
+        err.print(f"Merknad (avviser ikke): {note}", markup=False)
+    err.print(f"Vurdert etter miljø: {_environment_label(cfg.environment)}.", markup=False)
 
 
 @schemas_app.command("install")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,16 @@ class Settings(BaseSettings):
         default=True,
         description="E35: reject a message about a patient missing from the recipient's patient directory "
         "(false: accept it and note the warning).",
+    )
+    environment: Literal["production", "test"] = Field(
+        default="production",
+        description="The network the node runs against: production, or test (NHN's test environments, whose "
+        "synthetic test persons, month + 40 or + 80, are valid fødselsnummer and D-nummer).",
+    )
+    unknown_service_accepted: bool = Field(
+        default=False,
+        description="E21 (HIS 80415:2012 §3.3.4): false rejects a message to a service or person of our "
+        "organisation that we do not have; true accepts it at organisation level instead.",
     )
     msh_url: str | None = Field(
         default=None,
@@ -154,6 +165,10 @@ class Settings(BaseSettings):
             raise ValueError("må være en SQLAlchemy-URL som sqlite:///sti/til/fil.db eller "
                              "postgresql+psycopg://bruker@vert:5432/database") from None
         return value
+
+    @property
+    def test_environment(self) -> bool:
+        return self.environment == "test"
 
     @property
     def effective_schema_dir(self) -> Path:

@@ -99,6 +99,7 @@ def _reception_json(path: Path, result: Reception, paths: list[Path]) -> dict[st
             for a, p in zip(result.apprecs, paths, strict=True)
         ],
         "reason": result.reason or None,
+        "notes": [{"code": f.code, "path": f.path, "text": f.text} for f in result.notes],
     }
 
 
@@ -106,6 +107,7 @@ _DISPOSITION_TEXT = {
     "accepted": "godtatt", "rejected": "avvist", "held": "holdt tilbake til originalen kommer",
     "duplicate": "duplikat (samme kvittering sendes på nytt)", "unanswerable": "kan ikke besvares",
     "receipt": "kvittering mottatt", "failed": "feilet i behandlingen (lagret urørt, se journalen)",
+    "msgid_conflict": "MsgId brukt om igjen med annet innhold (lagret, ikke kvittert)",
 }
 
 
@@ -116,6 +118,8 @@ def _print_reception(path: Path, result: Reception, paths: list[Path]) -> None:
     if result.reason:
         line += f" – {result.reason}"
     out.print(line, markup=False)
+    for note in result.notes:  # found, but not a reason to reject (HIS 80415:2012 §3.3.4)
+        out.print(f"  Merknad (avviser ikke): {note}", markup=False)
     for answer, written in zip(result.apprecs, paths, strict=True):
         out.print(f"  AppRec {answer.version} status {answer.status} fra {answer.from_her_id} ({answer.role}) "
                   f"til {answer.to_her_id}: {written}", markup=False)
@@ -234,6 +238,7 @@ def _summary(m: StoredMessage) -> dict[str, Any]:
         "receiver_her_ids": list(m.receiver_her_ids), "state": m.state.value, "error_codes": list(m.error_codes),
         "conversation_ref": m.conversation_ref, "parent_ref": m.parent_ref, "linked_to": m.linked_to_msg_id,
         "is_apprec": m.is_apprec, "original_msg_id": m.original_msg_id, "receipt_conflict": m.receipt_conflict,
+        "conflicts_with": m.conflicts_with,
         "patient": mask_person_id(m.patient_ref) if m.patient_ref else None,
         "created_at": m.created_at.isoformat(), "updated_at": m.updated_at.isoformat(),
     }

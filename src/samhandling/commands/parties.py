@@ -80,6 +80,8 @@ def parties_import(
         f"{len(result.created)} nye, {len(result.updated)} oppdatert, {len(result.unchanged)} uendret.",
         markup=False,
     )
+    for note in result.notes:
+        out.print(f"Merknad: {note}", markup=False)
 
 
 @parties_app.command("list")

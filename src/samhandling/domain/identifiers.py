@@ -3,7 +3,13 @@
 A person identifier has 11 digits: the birth date as DDMMYY, a three-digit individual number and two
 mod-11 check digits (HIS 1001:2010 kap. 4.1). A D-nummer adds 4 to the first digit (kap. 2.2 and 4.2),
 a virksomhetsinternt H-nummer adds 4 to the third digit (kap. 3.2 and 4.2). A felles hjelpenummer
-(FH-nummer, first digit 8 or 9, kap. 3.1 and 4.2) has no code in code system 8116 and is refused here.
+(FH-nummer, first digit 8 or 9, kap. 3.1 and 4.2) has no code in code system 8116 and is refused here as a
+fødselsnummer; :func:`is_felles_hjelpenummer` recognises one.
+
+Synthetic test persons (NHN's test environments): NAV's synthetic persons have 4 added to the first digit of
+the month, Skatteetaten's test persons (Tenor) 8; their check digits hold, but not every generator makes a real
+calendar date. Only a node judging by a test environment (``synthetic=True``) takes such a number as a (synthetic)
+fødselsnummer or D-nummer; in production it is not one.
 
 Problem texts are user-facing (Norwegian) and never repeat the identifier or any of its digits.
 """
@@ -69,18 +75,18 @@ def _century(individual: int, yy: int) -> int | None:
 @dataclass(frozen=True)
 class _Parsed:
     kind: PersonIdKind
-    birth_date: date
+    birth_date: date | None
+    """None only for a synthetic test person whose digits make no real date."""
+    synthetic: bool = False
 
 
-def _parse(value: str) -> _Parsed | str:
-    """The kind and birth date of a person identifier, or the Norwegian sentence saying what is wrong."""
-    if not value:
-        return "Personidentifikatoren er tom."
-    if not _DIGITS.fullmatch(value):
-        return "Personidentifikatoren kan bare inneholde sifre."
-    if len(value) != 11:
-        return f"Personidentifikatoren må ha 11 sifre, men har {len(value)}."
+SYNTHETIC_MONTH_OFFSETS = (40, 80)
+"""What NHN's test environments add to the month of a synthetic person: NAV 40 (first month digit + 4),
+Skatteetaten's Tenor 80 (+ 8)."""
 
+
+def _check_digits_problem(value: str) -> str | None:
+    """HIS 1001:2010 kap. 4.1: the two mod-11 check digits; None when they hold."""
     k1 = _check_digit(value[:9], _K1_WEIGHTS)
     if k1 is None:
         return "Første kontrollsiffer kan ikke stemme: de ni første sifrene gir 10, som aldri tildeles."
@@ -91,6 +97,47 @@ def _parse(value: str) -> _Parsed | str:
         return "Andre kontrollsiffer kan ikke stemme: de ti første sifrene gir 10, som aldri tildeles."
     if k2 != int(value[10]):
         return "Andre kontrollsiffer (siffer 11) er feil."
+    return None
+
+
+def _synthetic(value: str, declared: str | None) -> _Parsed | None:
+    """A synthetic test person (month raised by 40 or 80, check digits already checked), or None.
+
+    A number declared as H-nummer (month + 40 as well, HIS 1001:2010 kap. 3.2) stays an H-nummer."""
+    if value[2] not in "456789" or declared == PersonIdKind.HNR or value[0] in "89":
+        return None
+    kind = PersonIdKind.DNR if value[0] in "4567" else PersonIdKind.FNR
+    day = int(value[:2]) - (40 if kind is PersonIdKind.DNR else 0)
+    offset = SYNTHETIC_MONTH_OFFSETS[1] if value[2] in "89" else SYNTHETIC_MONTH_OFFSETS[0]
+    month, yy = int(value[2:4]) - offset, int(value[4:6])
+    century = _century(int(value[6:9]), yy)
+    born: date | None = None
+    if century is not None and 1 <= month <= 12:
+        try:
+            born = date(century + yy, month, day)
+        except ValueError:
+            born = None
+    return _Parsed(kind, born, synthetic=True)
+
+
+def _parse(value: str, *, synthetic: bool = False, declared: str | None = None) -> _Parsed | str:
+    """The kind and birth date of a person identifier, or the Norwegian sentence saying what is wrong.
+
+    ``synthetic``: judge by a test environment, where synthetic test persons are fødselsnummer or D-nummer."""
+    if not value:
+        return "Personidentifikatoren er tom."
+    if not _DIGITS.fullmatch(value):
+        return "Personidentifikatoren kan bare inneholde sifre."
+    if len(value) != 11:
+        return f"Personidentifikatoren må ha 11 sifre, men har {len(value)}."
+
+    checks = _check_digits_problem(value)
+    if checks is not None:
+        return checks
+    if synthetic:
+        test_person = _synthetic(value, declared)
+        if test_person is not None:
+            return test_person
 
     # HIS 1001:2010 kap. 4.2, how to tell the kinds apart. The standard's step 4 reads "first digit
     # greater than 0", but a fødselsnummer for day 01-09 starts with 0 (its own test number 01015000232).
@@ -118,12 +165,12 @@ def _parse(value: str) -> _Parsed | str:
     return _Parsed(kind, born)
 
 
-def person_id_problem(value: str, declared: str | None = None) -> str | None:
+def person_id_problem(value: str, declared: str | None = None, *, synthetic: bool = False) -> str | None:
     """None for a valid FNR, D-nummer or H-nummer (of the ``declared`` 8116 type when given), else one
-    Norwegian sentence saying what is wrong."""
+    Norwegian sentence saying what is wrong. ``synthetic``: judge by a test environment (see the module)."""
     if declared is not None and declared not in PersonIdKind.__members__:
         return f"ID-typen «{declared}» er ikke fødselsnummer (FNR), D-nummer (DNR) eller H-nummer (HNR)."
-    parsed = _parse(value)
+    parsed = _parse(value, synthetic=synthetic, declared=declared)
     if isinstance(parsed, str):
         return parsed
     if declared is not None and parsed.kind != declared:
@@ -132,23 +179,37 @@ def person_id_problem(value: str, declared: str | None = None) -> str | None:
     return None
 
 
-def classify_person_id(value: str) -> PersonIdKind:
+def classify_person_id(value: str, *, synthetic: bool = False) -> PersonIdKind:
     """The kind of a valid person identifier; raises :class:`InvalidPersonId` otherwise."""
-    parsed = _parse(value)
+    parsed = _parse(value, synthetic=synthetic)
     if isinstance(parsed, str):
         raise InvalidPersonId(parsed)
     return parsed.kind
 
 
-def birth_date_of(value: str) -> date:
+def birth_date_of(value: str, *, synthetic: bool = False) -> date | None:
     """The birth date in a valid FNR, D-nummer or H-nummer, century from the individual number (kap. 4.1).
 
-    The date in an H-nummer may be fictive (HIS 1001:2010 kap. 3.2 and 4.2). Raises :class:`InvalidPersonId`.
+    The date in an H-nummer may be fictive (HIS 1001:2010 kap. 3.2 and 4.2). None only for a synthetic test
+    person (``synthetic``) whose digits make no real date. Raises :class:`InvalidPersonId`.
     """
-    parsed = _parse(value)
+    parsed = _parse(value, synthetic=synthetic)
     if isinstance(parsed, str):
         raise InvalidPersonId(parsed)
     return parsed.birth_date
+
+
+def is_synthetic_person_id(value: str) -> bool:
+    """Whether ``value`` is a synthetic test person of NHN's test environments (and not a real number)."""
+    parsed = _parse(value, synthetic=True)
+    return isinstance(parsed, _Parsed) and parsed.synthetic
+
+
+def is_felles_hjelpenummer(value: str) -> bool:
+    """Whether ``value`` is a felles hjelpenummer (FH-nummer): a nine-digit number between 800 000 000 and
+    999 999 999 followed by the two check digits of a fødselsnummer (HIS 1001:2010 kap. 3.1)."""
+    return (len(value) == 11 and _DIGITS.fullmatch(value) is not None and value[0] in "89"
+            and _check_digits_problem(value) is None)
 
 
 def mask_person_id(value: str) -> str:
@@ -207,6 +268,11 @@ class HerId:
 
     def __str__(self) -> str:
         return self.value
+
+
+def is_her_id(value: str | None) -> bool:
+    """Whether ``value`` can be a HER-id: a non-empty string of ASCII digits (see :class:`HerId`)."""
+    return bool(value) and _DIGITS.fullmatch(value or "") is not None
 
 
 def is_uuid(value: str) -> bool:

@@ -23,7 +23,7 @@ from enum import StrEnum
 
 from samhandling.domain.clock import as_utc as as_utc  # re-exported: many modules import them from here
 from samhandling.domain.clock import utc_now as utc_now
-from samhandling.domain.identifiers import mask_person_id
+from samhandling.domain.identifiers import is_her_id, mask_person_id
 
 
 class Direction(StrEnum):
@@ -67,6 +67,10 @@ class MessageState(StrEnum):
     """A change or cancellation that arrived before the message it refers to; held until the original comes."""
     UNANSWERABLE = "unanswerable"
     """The sender cannot be identified, so no AppRec can be sent; a person must follow it up."""
+    MSGID_CONFLICT = "msgid_conflict"
+    """A message with the MsgId of one already received from the same sender to the same recipient, but with
+    other content: not a duplicate (HITS 1168 §5.4 "mottas på nytt"), so it is kept as it came, beside the first,
+    never imported and never answered (see the receive pipeline); a person follows it up with the sender."""
     FAILED = "failed"
     """The node could not process the message (a fault of ours, not of the message): it is kept exactly as it
     came, with the reason in its journal, taken off the transport so that it does not block what comes after
@@ -101,6 +105,7 @@ _LABELS: dict[MessageState, str] = {
     MessageState.HELD: "Holdt tilbake",
     MessageState.UNANSWERABLE: "Kan ikke besvares",
     MessageState.FAILED: "Feilet i behandlingen",
+    MessageState.MSGID_CONFLICT: "MsgId brukt om igjen",
 }
 
 OUTGOING_STATES = frozenset(
@@ -135,12 +140,13 @@ TRANSITIONS: Mapping[MessageState, frozenset[MessageState]] = {
     _S.RECEIPT_MISSING: frozenset({_S.RECEIPT_OK, _S.RECEIPT_REJECTED, _S.QUEUED, _S.SEND_STOPPED}),
     _S.RECEIPT_OK: frozenset(),
     _S.RECEIPT_REJECTED: frozenset(),
-    _S.RECEIVED: frozenset({_S.ACCEPTED, _S.REJECTED, _S.HELD, _S.UNANSWERABLE, _S.FAILED}),
+    _S.RECEIVED: frozenset({_S.ACCEPTED, _S.REJECTED, _S.HELD, _S.UNANSWERABLE, _S.FAILED, _S.MSGID_CONFLICT}),
     _S.HELD: frozenset({_S.ACCEPTED, _S.REJECTED}),
     _S.ACCEPTED: frozenset(),
     _S.REJECTED: frozenset(),
     _S.UNANSWERABLE: frozenset(),
     _S.FAILED: frozenset(),
+    _S.MSGID_CONFLICT: frozenset(),
 }
 del _S
 
@@ -224,6 +230,9 @@ class StoredMessage:
     receipt_conflict: str | None = None
     """For a sent message: a second, different receipt learned after the first (see :func:`receipt_move`),
     in Norwegian; the first receipt stands and a person looks at both."""
+    conflicts_with: int | None = None
+    """For a received message in :attr:`MessageState.MSGID_CONFLICT`: the id of the message first received with
+    the same MsgId, sender and recipient, whose content differs. Such a message is outside the duplicate rule."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "direction", Direction(self.direction))
@@ -250,6 +259,20 @@ class StoredMessage:
     def duplicate_key(self) -> tuple[Direction, str, str | None, str | None]:
         """What the duplicate rule compares: direction, MsgId, sender and recipient."""
         return (self.direction, self.msg_id, self.sender_her_id, self.recipient_her_id)
+
+
+def outgoing_address_problem(message: StoredMessage) -> str | None:
+    """Why ``message`` may not be sent, or None: an outgoing message (an AppRec as much as a business message)
+    must go to a communication party, that is a usable HER-id. A message whose sender cannot be identified
+    "skal ikke besvares med applikasjonskvittering" (HITS 1168 §5.3); nothing is ever addressed to an empty or
+    unknown HER-id."""
+    if message.direction is not Direction.OUTGOING:
+        return None
+    if not is_her_id(message.recipient_her_id):
+        return f"an outgoing message needs a HER-id to go to, not {message.recipient_her_id!r}"
+    if not message.receiver_her_ids or not all(is_her_id(r) for r in message.receiver_her_ids):
+        return f"every receiver of an outgoing message needs a HER-id, not {message.receiver_her_ids!r}"
+    return None
 
 
 @dataclass(frozen=True, kw_only=True)

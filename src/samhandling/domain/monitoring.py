@@ -87,6 +87,7 @@ class AlertCause(StrEnum):
     SEND_STOPPED = "send_stopped"
     EPJ_FILE_REJECTED = "epj_file_rejected"
     CERTIFICATE_EXPIRED = "certificate_expired"
+    MSGID_REUSED = "msgid_reused"
 
     @property
     def label(self) -> str:
@@ -258,6 +259,15 @@ _CAUSES: dict[AlertCause, tuple[str, Severity, str]] = {
         "krypteres til eller verifiseres fra parten. Kontakt partens kontaktpunkt for sertifikatbytte "
         "(kontaktlisten) og registrer det nye sertifikatet (samhandling partners certificates import).",
     ),
+    AlertCause.MSGID_REUSED: (
+        "MsgId brukt om igjen med annet innhold",
+        Severity.ALERT,
+        "Avsenderen har sendt en ny melding med samme MsgId som en melding vi alt har fått, men med annet "
+        "innhold. Den nye er lagret urørt ved siden av den første (samhandling messages list/show), men ikke "
+        "tatt inn og ikke kvittert: avsenderen har alt fått kvittering på denne MsgId-en, og en sendt "
+        "kvittering er endelig (HITS 1168 §5.1). Kontakt avsenderens kontaktpunkt for feilsøking: meldingen "
+        "må sendes på nytt med ny MsgId, og feilen i avsenderens system må rettes.",
+    ),
 }
 
 
@@ -386,7 +396,8 @@ def evaluate_receipts(
     in the outbox, ``receipt_overdue`` otherwise), and after 96 hours ``receipt_expired``; each message
     appears under its most serious cause only. Negative AppRecs (status 2) and positive ones with error codes
     (status 3) give ``negative_receipt``. Incoming messages the node rejected give ``received_rejected``,
-    those it could not answer ``unanswerable``. Outgoing AppRecs are watched only while in the outbox.
+    those it could not answer ``unanswerable``, a MsgId used again with other content ``msgid_reused``.
+    Outgoing AppRecs are watched only while in the outbox.
 
     ``partner_of`` maps a HER-id to its partner organisation's HER-id (None when unknown): the recipient's
     for an outgoing message, the sender's for an incoming one. ``error_texts`` gives the text of an AppRec
@@ -440,6 +451,13 @@ def _receipt_problem(
                 AlertCause.INBOUND_FAILED,
                 message.updated_at,
                 f"fra {_sender(message)}, mottatt {_when(message.created_at, tz)}",
+            )
+        if state is MessageState.MSGID_CONFLICT:
+            return (
+                AlertCause.MSGID_REUSED,
+                message.updated_at,
+                f"fra {_sender(message)}, mottatt {_when(message.created_at, tz)}, samme MsgId som melding "
+                f"{message.conflicts_with}",
             )
         return None
     if state in WAITING_FOR_RECEIPT and (state is MessageState.QUEUED or not message.is_apprec):

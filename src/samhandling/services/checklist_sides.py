@@ -190,7 +190,9 @@ def partner_sides(our: Side, new_uow: Callable[[], UnitOfWork], settings: Settin
     tampered = TamperedTransport(transport, our, tamper, current)
     parts = NodeParts(new_uow=new_uow, transport=tampered,
                       receive_options=ReceiveOptions(schemas=settings.schemas, max_bytes=settings.max_message_bytes,
-                                                     unknown_patient_rejects=settings.unknown_patient_rejects),
+                                                     unknown_patient_rejects=settings.unknown_patient_rejects,
+                                                     test_environment=settings.test_environment,
+                                                     unknown_service_accepted=settings.unknown_service_accepted),
                       worker=f"sjekkliste:{os.getpid()}", backoff=CHECKLIST_BACKOFF)
     return {our: SideNode(our, parts, SendOptions(schemas=settings.schemas, max_bytes=settings.max_message_bytes)),
             our.other: SideNode(our.other)}

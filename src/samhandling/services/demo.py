@@ -2,8 +2,9 @@
 
 A municipality writes an Innleggelsesrapport to the hospital; the hospital validates it and answers
 with a positive AppRec, then sends Melding om innlagt pasient back. A second Innleggelsesrapport with a
-mistyped fødselsnummer is rejected with E31. Every message is written to ``<home>/demo`` and
-validated against the official schemas when they are installed.
+mistyped fødselsnummer (and a birth date, but no sex) is rejected with E36: name and a wrong number are not
+sufficient identification (HIS 80415:2012 §3.3.4); the wrong number is noted as E31. Every message is
+written to ``<home>/demo`` and validated against the official schemas when they are installed.
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ def run_codec_demo(settings: Settings, console: Console) -> None:
     console.print(table)
     for finding in rejected.findings:
         console.print(f"Avvist med {finding.code}: {finding.text}", markup=False)
+    for note in rejected.notes:
+        console.print(f"Merknad {note.code}: {note.text}", markup=False)
     console.print(f"\nMeldingene ligger i {folder}.")
     console.print(f"Vis en av dem med: samhandling show {folder / '1-innleggelsesrapport.xml'}")
 

@@ -64,6 +64,8 @@ class ImportedParty:
     where: str
     primary: bool = True
     local: bool | None = None
+    notes: tuple[str, ...] = ()
+    """What the file said that was odd but not fatal (one Norwegian line each, naming the file and place)."""
 
     @property
     def place(self) -> str:
@@ -77,6 +79,9 @@ class PartyImport:
     created: tuple[str, ...]
     updated: tuple[str, ...]
     unchanged: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    """What the files said that was odd but imported anyway (e.g. the register's ``i:type`` and ``Type``
+    disagree, where ``Type`` decides)."""
 
     @property
     def total(self) -> int:
@@ -114,6 +119,7 @@ def _read_register(source: PartySource, *, local: bool | None, max_bytes: int) -
             f"linje {found.line}" if found.line else "",
             primary=found is record.main,
             local=local if found is record.main else None,
+            notes=tuple(f"{source.name}: {note}" for note in found.notes),
         )
         for found in record
     ]
@@ -242,6 +248,7 @@ def import_parties(
     partner when new). Raises :class:`PartyImportError`, and then stores nothing.
     """
     found = [entry for source in sources for entry in read_party_file(source, local=local, max_bytes=max_bytes)]
+    notes = tuple(dict.fromkeys(note for entry in found for note in entry.notes))
     entries = merge(found)
     created: list[str] = []
     updated: list[str] = []
@@ -262,7 +269,7 @@ def import_parties(
                 updated.append(party.her_id)
             uow.parties.upsert(party)
         uow.commit()
-    return PartyImport(tuple(created), tuple(updated), tuple(unchanged))
+    return PartyImport(tuple(created), tuple(updated), tuple(unchanged), notes)
 
 
 def _parents_first(entries: Sequence[ImportedParty]) -> list[ImportedParty]:

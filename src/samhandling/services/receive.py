@@ -6,10 +6,17 @@ The rules come from HIS 80415 (Applikasjonskvittering) and HITS 1168 (Bruk av ap
   the role the recipient had (PRIM/SPR or COP, §6.2), in the AppRec version coupled to the message's
   standard (§8.3), addressed back to the sender (§6.1).
 - A message addressed to another organisation is not answered (§5.3); one addressed to our organisation but
-  to a service or person we do not know was misdirected and is rejected with E21.
+  to a service or person we cannot identify (an unknown HER-id, or no HER-id and a name we do not have) was
+  misdirected and is rejected with E21 (HIS 80415:2012 §3.3.4), unless the organisation chose to accept such
+  messages at organisation level (the standard asks the vendor to offer that choice).
+- A patient sufficiently identified (HIS 80415:2012 §3.3.4) gets a positive AppRec even when an identifier is
+  missing or wrong; that problem is kept on the message as a note (E30, E31, E32).
 - A message whose sender cannot be identified cannot be answered; it is stored, marked and reported.
 - A duplicate (same MsgId from the same sender to the same recipient, §5.4) is not imported again; the AppRec
   already made for it is sent again (the sender evidently did not get it).
+- The same MsgId with *other content* is no duplicate (§5.4 speaks of a message "som mottas på nytt"): it is
+  kept beside the first as a MsgId conflict, alerted, and neither imported nor answered (see
+  :func:`_record_msgid_conflict`).
 - Change, cancel and addition messages (PLO Forsendelsesstatus M/C/A) are linked to their original through
   ``ConversationRef/RefToParent``; one that arrives before its original is held and linked when it comes.
 - An incoming AppRec moves the outgoing message it answers (matched by OriginalMsgId and its sender).
@@ -26,6 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+from lxml import etree
 
 from samhandling.domain.clock import echoed, message_time
 from samhandling.domain.messages import Direction, MessageState, StoredMessage, receipt_move, utc_now
@@ -69,6 +78,7 @@ class Disposition(StrEnum):
     UNANSWERABLE = "unanswerable"
     RECEIPT = "receipt"
     FAILED = "failed"
+    MSGID_CONFLICT = "msgid_conflict"
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,8 @@ class Reception:
     linked_to: str | None = None
     reason: str = ""
     """Why the message could not be answered, or what a receipt matched; Norwegian, without patient data."""
+    notes: list[Finding] = field(default_factory=list)
+    """What was found but did not reject the message (HIS 80415:2012 §3.3.4), kept on the stored message."""
 
     @property
     def duplicate(self) -> bool:
@@ -109,7 +121,16 @@ class Reception:
 @dataclass(frozen=True)
 class _Recipient:
     her_id: str
+    """The local party that answers (and whose copy is stored): as addressed, or the organisation level."""
     misdirected: bool  # addressed to our organisation, but to a service or person we do not serve
+    addressee: str = ""
+    """The HER-id as the message addresses this recipient (what the AppRec mirrors); default ``her_id``."""
+    unit: str = ""
+    """The service or person we could not identify, in Norwegian (for E21 or the note), else empty."""
+
+    @property
+    def addressed_as(self) -> str:
+        return self.addressee or self.her_id
 
 
 @dataclass(frozen=True)
@@ -118,6 +139,12 @@ class ReceiveOptions:
     max_bytes: int
     unknown_patient_rejects: bool = True
     """E35: reject a message about a patient not in the recipient's patient directory (else only note it)."""
+    test_environment: bool = False
+    """Judge by a test environment: NHN's synthetic test persons are valid identifiers (SAMHANDLING_ENVIRONMENT)."""
+    unknown_service_accepted: bool = False
+    """HIS 80415:2012 §3.3.4, E21: "Leverandøren av fagsystemet skal tilby sine kunder en mulighet for å velge om
+    negativ applikasjonskvittering skal sendes etter denne regelen." False rejects a message to a service or
+    person of our organisation that we cannot identify; True accepts it at organisation level."""
 
 
 def receive_message(
@@ -137,7 +164,8 @@ def receive_message(
     be read).
     """
     at = now or utc_now()
-    report = validate_message(data, schemas=options.schemas, max_bytes=options.max_bytes)
+    report = validate_message(data, schemas=options.schemas, max_bytes=options.max_bytes,
+                              test_environment=options.test_environment)
     with uow:
         if isinstance(report.document, ar.AppRec):
             result = _receive_apprec(data, report.document, report, uow, at, transport_ref)
@@ -225,7 +253,7 @@ def _receive_business_message(
     if sender is None:
         return _unanswerable(data, uow, report, codes, at, transport_ref,
                              "Avsender har ingen HER-id og kan ikke få kvittering.")
-    recipients = _local_recipients(head, uow.parties.all())
+    recipients = _local_recipients(head, uow.parties.all(), accept_unknown=options.unknown_service_accepted)
     if not recipients:
         return _unanswerable(data, uow, report, codes, at, transport_ref,
                              "Meldingen er ikke adressert til en part denne noden betjener (HITS 1168 §5.3).")
@@ -234,26 +262,75 @@ def _receive_business_message(
     for recipient in recipients:
         existing = uow.messages.get_by_key(head.msg_id, sender, recipient.her_id, Direction.INCOMING)
         if existing is not None:
-            _answer_duplicate(existing, recipient, uow, result, at)
+            if same_content(existing.raw, data):
+                _answer_duplicate(existing, recipient, uow, result, at)
+            else:
+                _record_msgid_conflict(data, head, report, existing, recipient, uow, result, at, transport_ref)
             continue
         _receive_for(data, head, report, recipient, sender, codes, uow, options, result, at, transport_ref)
     return result
 
 
-def _local_recipients(head: MsgHead, parties: Parties) -> list[_Recipient]:
+def _local_recipients(head: MsgHead, parties: Parties, *, accept_unknown: bool = False) -> list[_Recipient]:
     """The recipients this node answers for: the primary receiver first, then copy receivers."""
     addressed: list[Organisation] = [head.msg_info.receiver.organisation]
     addressed += [r.organisation for r in head.msg_info.other_receiver if r.organisation is not None]
     found: list[_Recipient] = []
     for organisation in addressed:
-        her_id = organisation.addressee_her_id()
-        if her_id is None or any(r.her_id == her_id for r in found):
+        recipient = _recipient_for(organisation, parties, accept_unknown)
+        if recipient is None or any(r.her_id == recipient.her_id for r in found):
             continue
-        if parties.is_served_locally(her_id):
-            found.append(_Recipient(her_id, misdirected=False))
-        elif any(parties.is_served_locally(level) for level in organisation.her_path()):
-            found.append(_Recipient(her_id, misdirected=True))
+        found.append(recipient)
     return found
+
+
+def _recipient_for(organisation: Organisation, parties: Parties, accept_unknown: bool) -> _Recipient | None:
+    """Who of ours ``organisation`` (a Receiver or OtherReceiver as MsgHead names it) is, or None if not ours.
+
+    Service-based addressing (HIS 1153) names the organisation and then the service or person within it. The
+    deepest level we serve is the anchor; every level named below it must be one of ours too: by its HER-id, or,
+    when it carries none (only a local ``LOK`` identifier, say), by its name among the anchor's parties. A level
+    we cannot identify makes the message misdirected: "Det KAN returneres negativ applikasjonskvittering hvis
+    mottakende tjeneste ikke kan identifiseres som registrert tjeneste ved organisasjonen. Dersom meldingen
+    avvises skal feilkode E21 Mottaker finnes ikke fra kodeverk 8221 benyttes." (HIS 80415:2012 §3.3.4).
+    """
+    levels = _addressed_levels(organisation)
+    served = [n for n, (_, her_id) in enumerate(levels) if her_id and parties.is_served_locally(her_id)]
+    if not served:
+        return None
+    anchor_index = served[-1]
+    anchor = levels[anchor_index][1] or ""
+    addressee = organisation.addressee_her_id() or anchor
+    for name, her_id in levels[anchor_index + 1:]:
+        if her_id is None:
+            match = next((p for p in parties.children(anchor) if p.name.strip().casefold() == name.casefold()),
+                         None)
+            if match is not None:
+                anchor = match.her_id
+                continue
+            unit = f"«{name}» (uten HER-id)" if name else "en enhet uten navn og HER-id"
+        else:
+            unit = f"HER-id {her_id}"
+        if accept_unknown:
+            return _Recipient(anchor, misdirected=False, addressee=addressee, unit=unit)
+        return _Recipient(addressee if her_id is not None else anchor, misdirected=True, addressee=addressee,
+                          unit=unit)
+    return _Recipient(anchor, misdirected=False, addressee=addressee)
+
+
+def _addressed_levels(organisation: Organisation) -> list[tuple[str, str | None]]:
+    """Name and HER-id of each level MsgHead names, from the organisation down to the service and the person."""
+    levels: list[tuple[str, str | None]] = []
+    level: Organisation | None = organisation
+    while level is not None:
+        levels.append(((level.organisation_name or "").strip(), level.her_id()))
+        person = level.healthcare_professional
+        if person is not None:
+            name = " ".join(p.strip() for p in (person.given_name, person.middle_name, person.family_name)
+                            if p and p.strip())
+            levels.append((name, person.her_id()))
+        level = level.organisation
+    return levels
 
 
 def _receive_for(
@@ -273,11 +350,15 @@ def _receive_for(
     findings += [Finding(code, "/", _TRANSPORT_FAULTS.get(code, "Transporten meldte feil på signatur eller "
                                                                  "sertifikat.")) for code in codes
                  if code in SIGNATURE_FAULTS]
+    warnings: list[Finding] = list(report.notes)
     if recipient.misdirected:
         findings.append(Finding("E21", "/MsgHead/MsgInfo/Receiver",
-                                f"Mottaker er ikke korrekt: HER-id {recipient.her_id} er ikke en tjeneste "
-                                "eller person hos oss. Meldingen er feiladressert."))
-    warnings: list[Finding] = []
+                                f"Mottaker finnes ikke: {recipient.unit} er ikke en tjeneste eller person hos oss. "
+                                "Meldingen er feiladressert (HIS 80415:2012 §3.3.4)."))
+    elif recipient.unit:
+        warnings.append(Finding("E21", "/MsgHead/MsgInfo/Receiver",
+                                f"Mottaker finnes ikke: {recipient.unit} er ikke en tjeneste eller person hos oss; "
+                                f"tatt imot på organisasjonsnivå (HER-id {recipient.her_id}) etter innstillingen."))
     patient_id = _patient_ref(head)
     if patient_id is not None and _patient_known(uow, recipient.her_id, patient_id) is False:
         unknown = Finding("E35", "/MsgHead/MsgInfo/Patient",
@@ -311,13 +392,14 @@ def _receive_for(
     for code in found_codes:
         if code not in result.errors:
             result.errors.append(code)
+    result.notes.extend(w for w in warnings if w not in result.notes)
 
     if rejecting:
         uow.messages.update_state(stored.id, MessageState.REJECTED, error_codes=found_codes, at=at,
                                   detail="Avvist: " + ", ".join(found_codes))
         result.disposition = Disposition.REJECTED
     else:
-        _accept_or_hold(stored, uow, result, at, warnings=found_codes)
+        _accept_or_hold(stored, uow, result, at, warnings=found_codes, notes=warnings)
         if is_test_message(head):  # answered below, but not for the EPJ: counts as handed over
             uow.handover.mark(stored.id, at=at)
 
@@ -332,13 +414,16 @@ _TRANSPORT_FAULTS = {
 
 
 def _accept_or_hold(stored: StoredMessage, uow: UnitOfWork, result: Reception, at: datetime,
-                    warnings: list[str]) -> None:
+                    warnings: list[str], notes: Sequence[Finding] = ()) -> None:
     """Accept the message; a follow-up whose original has not come is held (it is linked either way).
 
-    ``warnings`` are codes noted without rejecting (E35 when the setting says so); they are kept with it.
+    ``warnings`` are codes noted without rejecting (E35 when the setting says so, E30/E31/E32 for a patient
+    sufficiently identified otherwise); they are kept with it, and ``notes`` say what each one is.
     """
     assert stored.id is not None
     note = f" Merknad: {', '.join(warnings)}." if warnings else ""
+    if notes:
+        note = " Merknad (avviser ikke): " + " ".join(str(n) for n in _one_per_code(list(notes)))
     if stored.linked_to_msg_id is not None:
         original = uow.messages.get_by_key(stored.linked_to_msg_id, stored.sender_her_id, stored.recipient_her_id,
                                            Direction.INCOMING)
@@ -378,7 +463,7 @@ def _make_apprec(head: MsgHead, report: ValidationReport, recipient: _Recipient,
     errors = [ar.AppRecError(ar.ERROR_CODES[f.code], f"{f.path}: {f.text}") for f in _one_per_code(rejecting)]
     status = ar.STATUS_REJECTED.value if errors else ar.STATUS_OK.value
     receipt = ar.build_apprec(head, version=version, status=status, errors=errors,
-                              recipient_her_id=recipient.her_id, gen_date=message_time(at))
+                              recipient_her_id=recipient.addressed_as, gen_date=message_time(at))
     sender = head.msg_info.sender.organisation.addressee_her_id() or ""
     _store_apprec(receipt, version, head.msg_id, recipient.her_id, sender, tuple(e.code.value for e in errors),
                   status, uow, result, at)
@@ -454,6 +539,71 @@ def _answer_duplicate(existing: StoredMessage, recipient: _Recipient, uow: UnitO
         status=parsed.status_code or "", errors=tuple(parsed.error_codes), version=parsed.version,
         msg_id=receipt.msg_id, raw=receipt.raw, stored_id=receipt.id,
     ))
+
+
+def same_content(first: bytes, second: bytes) -> bool:
+    """Whether two copies of a message are the same message: the same bytes, or the same XML once both are
+    canonicalised (another encoding, declaration or attribute order is the same message sent again)."""
+    if first == second:
+        return True
+    try:
+        return _canonical(first) == _canonical(second)
+    except Exception:  # a copy that does not even parse is not the same message as one that does
+        return False
+
+
+def _canonical(data: bytes) -> str:
+    """Canonical XML (C14N 2.0) of a message, for comparing two copies of it."""
+    return str(etree.canonicalize(etree.tostring(parse_xml(data), encoding="unicode")))
+
+
+def _record_msgid_conflict(data: bytes, head: MsgHead, report: ValidationReport, first: StoredMessage,
+                           recipient: _Recipient, uow: UnitOfWork, result: Reception, at: datetime,
+                           transport_ref: str | None) -> None:
+    """A MsgId we already stored from this sender to this recipient, with other content.
+
+    HITS 1168 §5.4 defines a duplicate as a message "som mottas på nytt med samme meldingsidentifikator": the
+    same message again. Different content under the same MsgId is another message, so it is not silently taken
+    as the first: its bytes are kept beside the first (:attr:`MessageState.MSGID_CONFLICT`, pointing at it), both
+    journals name the other, and the monitoring alerts meldingsansvarlig.
+
+    What goes back: no AppRec. The sender matches AppRecs by MsgId and already has (or will get) the one made for
+    the first message; HITS 1168 §5.1: "Det skal ikke under noen omstendighet sendes en ny applikasjonskvittering
+    på samme fagmelding med samme eller annen status enn den opprinnelige", and an AppRec for the second content
+    would carry the same OriginalMsgId. The sender is told "gjennom avviksrutiner" (ibid.; HIS 80415:2012 §3.2
+    point 7: "telefon eller på annen måte"), which the alert asks for; the new content is never imported.
+    A copy of the conflicting message that arrives again is a duplicate of it and changes nothing.
+    """
+    assert first.id is not None
+    earlier = [m for m in uow.messages.list(MessageQuery(direction=Direction.INCOMING, msg_id=head.msg_id,
+                                                         states=frozenset({MessageState.MSGID_CONFLICT}),
+                                                         limit=None))
+               if m.conflicts_with == first.id and same_content(m.raw, data)]
+    result.disposition = Disposition.MSGID_CONFLICT
+    result.reason = (f"MsgId brukt om igjen med annet innhold enn melding {first.id}; ikke tatt inn og ikke "
+                     "kvittert (HITS 1168 §5.1, §5.4).")
+    if earlier:
+        result.stored_ids.append(earlier[0].id or 0)
+        return
+    info = head.msg_info
+    stored = uow.messages.add(StoredMessage(
+        direction=Direction.INCOMING, msg_id=head.msg_id, msg_type=head.msg_type,
+        standard=report.standard.label if report.standard is not None else "",
+        sender_her_id=first.sender_her_id, receiver_her_ids=_receiver_her_ids(head),
+        recipient_her_id=recipient.her_id,
+        conversation_ref=info.conversation_ref.ref_to_conversation if info.conversation_ref else None,
+        parent_ref=info.conversation_ref.ref_to_parent if info.conversation_ref else None,
+        patient_ref=_patient_ref(head), state=MessageState.RECEIVED, raw=data, created_at=at, updated_at=at,
+        transport_ref=transport_ref, conflicts_with=first.id,
+    ), detail="Mottatt.")
+    assert stored.id is not None
+    uow.messages.update_state(stored.id, MessageState.MSGID_CONFLICT, at=at, error_codes=report.codes,
+                              detail=f"MsgId brukt om igjen med annet innhold: melding {first.id} har samme MsgId "
+                                     "fra samme avsender. Ikke tatt inn og ikke kvittert; avsenderen må sende "
+                                     "på nytt med ny MsgId.")
+    uow.messages.note(first.id, f"En annen melding (melding {stored.id}) kom med samme MsgId og annet innhold; "
+                                "denne meldingen gjelder fortsatt.", at=at)
+    result.stored_ids.append(stored.id)
 
 
 def _unanswerable(data: bytes, uow: UnitOfWork, report: ValidationReport, codes: list[str], at: datetime,

@@ -181,9 +181,12 @@ def _received_head(uow: UnitOfWork, msg_id: str) -> MsgHead:
 def _store(uow: UnitOfWork, options: SendOptions, data: bytes, parties: Parties, at: datetime
            ) -> list[StoredMessage]:
     report = validate_message(data, schemas=options.schemas, max_bytes=options.max_bytes)
-    if report.findings:
+    # What a receiver only notes (HIS 80415:2012 §3.3.4: a wrong or missing fødselsnummer of a patient identified
+    # otherwise) is still our own mistake: we never send it.
+    faults = [*report.findings, *report.notes]
+    if faults:
         raise SendRefusedError("Meldingen er ikke gyldig og sendes ikke: "
-                               + "; ".join(str(f) for f in report.findings[:5]), report.findings)
+                               + "; ".join(str(f) for f in faults[:5]), faults)
     head = report.head
     if head is None:
         raise SendRefusedError("Bare meldinger med hodemelding (MsgHead) kan sendes.")

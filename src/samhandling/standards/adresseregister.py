@@ -13,8 +13,12 @@ always has one, it never changes). Two forms of its data contract are read, both
 What is mapped to a :class:`~samhandling.domain.parties.Party`: ``HerId``; ``ParentHerId``, where ``-1`` marks a
 party with nothing above it; the name, ``DisplayName`` where the register has one, otherwise ``Name`` (the
 register's own ``ParentName`` of a party below uses the display name); the kind, from the ``Type`` element
-(``i:type`` where it is missing); and the municipality number ``Municipality/CodeValue`` (code system 3402,
-kommunenummer: four digits; older answers drop the leading zero, "301" for Oslo, which is put back).
+(``i:type`` where it is missing). Real answers carry parties whose WCF ``i:type`` and ``Type``
+disagree (``i:type="OrganizationPerson"`` with ``<Type>Service</Type>``); NHN's own .NET library
+(Helsenorge.Messaging) goes by ``Type``, and so does this reader: the disagreement is a note on the party
+(:attr:`RegisterParty.notes`), never a reason to refuse the answer; and the municipality number
+``Municipality/CodeValue`` (code system 3402, kommunenummer: four digits; older answers drop the leading zero,
+"301" for Oslo, which is put back).
 
 A party element also holds the parties that come with it: an organisation its services, people and
 departments, a person the organisation(s) it belongs to. They are read as well, as *related* parties: the
@@ -52,6 +56,8 @@ KINDS: dict[str, PartyKind] = {
     "OrganizationPerson": PartyKind.PERSON,
 }
 """The register's party types (``Type`` element and ``i:type``) and what they are here."""
+
+_KIND_NAMES = {PartyKind.ORGANISATION: "organisasjon", PartyKind.SERVICE: "tjeneste", PartyKind.PERSON: "person"}
 
 RELATED_CONTAINERS = ("Services", "People", "Departments", "Organizations")
 """Child elements of a party that hold the parties that come with it."""
@@ -96,6 +102,8 @@ class RegisterParty:
 
     party: Party
     line: int | None
+    notes: tuple[str, ...] = ()
+    """What was odd but not fatal, in Norwegian (e.g. ``i:type`` and ``Type`` disagree)."""
 
 
 @dataclass(frozen=True)
@@ -212,17 +220,18 @@ def _read_party(element: etree._Element) -> RegisterParty:
     name = _clean(_text(_child(element, CP, "DisplayName"))) or _clean(_text(_child(element, CP, "Name")))
     if not name:
         raise RegisterError(f"HER-id {her_id}: mangler navn (DisplayName og Name er tomme)", line)
+    kind, notes = _kind(element, her_id)
     try:
         party = Party(
             her_id=her_id,
             name=name,
-            kind=_kind(element, her_id),
+            kind=kind,
             parent_her_id=None if parent in (None, "", NO_PARENT) else parent,
             municipality=_municipality(element, her_id),
         )
     except ValueError as exc:
         raise RegisterError(f"HER-id {her_id}: {exc}", line) from None
-    return RegisterParty(party, line)
+    return RegisterParty(party, line, notes)
 
 
 def _check_her_id(element: etree._Element, value: str | None, name: str) -> None:
@@ -231,7 +240,9 @@ def _check_her_id(element: etree._Element, value: str | None, name: str) -> None
         raise RegisterError(f"{name} «{value}»: HER-id kan bare inneholde sifre", _line(element))
 
 
-def _kind(element: etree._Element, her_id: str) -> PartyKind:
+def _kind(element: etree._Element, her_id: str) -> tuple[PartyKind, tuple[str, ...]]:
+    """The party's kind: ``Type`` decides (as NHN's .NET library does), else ``i:type``, else the element's name;
+    a note when ``i:type`` says otherwise. An unknown ``Type`` is refused: nothing then says what the party is."""
     declared = element.get(f"{{{XSI}}}type")
     declared = declared.rpartition(":")[2] if declared else None
     type_text = _clean(_text(_child(element, CP, "Type")))
@@ -240,11 +251,12 @@ def _kind(element: etree._Element, her_id: str) -> PartyKind:
     if kind is None:
         known = ", ".join(KINDS)
         raise RegisterError(f"HER-id {her_id}: ukjent partstype «{found}» (kjente: {known})", _line(element))
+    notes: list[str] = []
     if declared is not None and type_text and KINDS.get(declared) not in (None, kind):
-        raise RegisterError(
-            f"HER-id {her_id}: i:type «{declared}» og Type «{type_text}» sier ulike ting", _line(element)
-        )
-    return kind
+        where = f"linje {_line(element)}: " if _line(element) else ""
+        notes.append(f"{where}HER-id {her_id}: i:type «{declared}» og Type «{type_text}» sier ulike ting; "
+                     f"Type gjelder ({_KIND_NAMES[kind]})")
+    return kind, tuple(notes)
 
 
 def _municipality(element: etree._Element, her_id: str) -> str | None:

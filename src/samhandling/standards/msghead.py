@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from lxml import etree
 
+from samhandling.domain.identifiers import is_her_id
 from samhandling.standards import kith
 from samhandling.standards.binding import AnyXml, Namespaces, any_content, element, read, write, xml_type
 from samhandling.standards.kith import CS, CV, TS
@@ -123,7 +124,13 @@ class Organisation:
 
 
 def _her_id(idents: list[Ident]) -> str | None:
-    return next((i.id for i in idents if i.type_id.v == "HER"), None)
+    """The first usable HER-id: an ``Ident`` of type HER whose ``Id`` is a non-empty string of digits. An empty
+    or malformed one (``<Id/>``) identifies no communication party, so nothing can be addressed to it
+    (HITS 1168 §5.3)."""
+    for ident in idents:
+        if ident.type_id.v == "HER" and is_her_id(ident.id.strip()):
+            return ident.id.strip()
+    return None
 
 
 @xml_type(ns="mh")

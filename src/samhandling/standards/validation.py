@@ -10,11 +10,18 @@ T10   message type or version that samhandling does not support
 T99   other format fault (here: the document is larger than the limit)
 E10   MsgId is not a UUID (HIS 80601 §4: MsgId is a globally unique id)
 E21   receiver identification missing
-E36   patient not identified at all
-E30   patient's fødselsnummer missing (the patient has other information)
-E31   patient's fødselsnummer invalid (HIS 1001 checksum and date rules)
-E32   patient's name missing
+E36   patient not sufficiently identified (HIS 80415:2012 §3.3.4)
 ====  =====================================================================
+
+Sufficient patient identification (HIS 80415:2012 §3.3.4, HIS 80415:2004 the same): "Det SKAL returneres
+negativ applikasjonskvittering hvis pasienten ikke er tilstrekkelig identifisert i form av et av følgende
+kriterier": navn og fødselsnummer; navn, fødselsdato og kjønn; navn og D-nummer; navn og felles hjelpenummer.
+"Bruk feilkode E36". A message that meets one criterion is accepted even when another identifier is missing
+or wrong: that problem is a *note* (:attr:`ValidationReport.notes`) under its own code, E30 (fødselsnummer
+mangler), E31 (fødselsnummer er feil) or E32 (navn mangler), which code system 8221 says are used "kun hvis
+systemet ikke gjenkjenner øvrige opplysninger om pasienten heller" and "kun når bruk er dokumentert i
+tilhørende forretningsprosess" (the PLO and dialogue message processes document none): they never reject
+here, and a rejection names them in the text of its E36.
 
 The same report carries what was read (MsgHead model, typed business document, its standard), so a
 caller parses a message once.
@@ -29,7 +36,7 @@ from typing import Any, TypeVar
 from lxml import etree
 
 from samhandling.domain.clock import message_time
-from samhandling.domain.identifiers import is_uuid, person_id_problem
+from samhandling.domain.identifiers import is_felles_hjelpenummer, is_uuid, person_id_problem
 from samhandling.standards import registry
 from samhandling.standards.binding import BindingError, read
 from samhandling.standards.kith import CS
@@ -51,6 +58,8 @@ from samhandling.standards.schemas import MSGHEAD_XSD, SchemaSet
 
 T = TypeVar("T")
 PERSON_ID_TYPES = ("FNR", "DNR", "HNR")
+FELLES_HJELPENUMMER_TYPE = "FHN"
+"""Code system 8116 (ID-type for personer, on Volven) for a felles hjelpenummer (HIS 1001:2010 kap. 3.1)."""
 PATIENT_BOUND_STANDARDS = ("PLO", "Dialogmelding")
 MAX_SCHEMA_FINDINGS = 20
 
@@ -75,6 +84,11 @@ class ValidationReport:
     standard: ContentStandard | None = None
     document: Any = None
     schema_checked: bool = False
+    notes: list[Finding] = field(default_factory=list)
+    """What is wrong but does not reject the message (HIS 80415:2012 §3.3.4: a patient sufficiently identified
+    by other information): kept on the message and shown to a person, never in the AppRec."""
+    test_environment: bool = False
+    """Whether the message was judged by a test environment's rules (synthetic test persons are valid)."""
 
     @property
     def valid(self) -> bool:
@@ -97,10 +111,13 @@ class ValidationReport:
 
 
 def validate_message(
-    data: bytes, *, schemas: SchemaSet | None, max_bytes: int = DEFAULT_MAX_BYTES
+    data: bytes, *, schemas: SchemaSet | None, max_bytes: int = DEFAULT_MAX_BYTES, test_environment: bool = False
 ) -> ValidationReport:
-    """Check message bytes as a receiver would, and keep what was read."""
-    report = ValidationReport()
+    """Check message bytes as a receiver would, and keep what was read.
+
+    ``test_environment``: judge by a test environment, where NHN's synthetic test persons are valid
+    fødselsnummer and D-nummer (see :mod:`samhandling.domain.identifiers`); in production they are not."""
+    report = ValidationReport(test_environment=test_environment)
     try:
         root = parse_xml(data, max_bytes=max_bytes)
     except TooLargeError as exc:
@@ -270,26 +287,52 @@ def _test_without_patient(head: MsgHead) -> bool:
 
 
 def _check_patient(patient: Patient | None, report: ValidationReport) -> None:
-    """Patient identification rules of HIS 80415 §6.3 (E30, E31, E32, E36)."""
+    """Sufficient patient identification, HIS 80415:2012 §3.3.4 (see the module): E36 when no criterion holds,
+    notes E30/E31/E32 for what is missing or wrong besides.
+
+    The exception for an ø-hjelpshenvisning (Henvisning with hastegrad 0, always a positive AppRec when it can
+    be read) concerns the Henvisning standard, which samhandling does not receive (it is answered T10)."""
     path = f"{_MSG_INFO}/Patient"
     if patient is None:
-        report.add("E36", path, "Pasienten er ikke identifisert: Patient mangler i hodemeldingen.")
+        report.add("E36", path, "Pasientopplysninger er utilstrekkelige: Patient mangler i hodemeldingen.")
         return
-    has_name = bool((patient.family_name or "").strip() and (patient.given_name or "").strip())
-    person_ids = [i for i in patient.ident if i.type_id.v in PERSON_ID_TYPES]
-    if not patient.ident and not has_name:
-        report.add("E36", path, "Pasienten er ikke identifisert: verken identifikator eller navn er oppgitt.")
-        return
-    if not person_ids:
-        report.add("E30", f"{path}/Ident",
-                   "Pasientens fødselsnummer mangler: ingen identifikator av typen FNR, DNR eller HNR.")
-    for ident in person_ids:
-        problem = person_id_problem(ident.id.strip(), ident.type_id.v)
+    family, given = (patient.family_name or "").strip(), (patient.given_name or "").strip()
+    has_name = bool(family and given)
+    has_birth_date_and_sex = patient.date_of_birth is not None and bool(patient.sex and (patient.sex.v or "").strip())
+    notes: list[Finding] = []
+    identified_by = ""
+    person_ids = [i for i in patient.ident if i.type_id.v in (*PERSON_ID_TYPES, FELLES_HJELPENUMMER_TYPE)]
+    given_ids = [i for i in person_ids if i.id.strip()]  # an empty <Id/> is a missing identifier, not a wrong one
+    for ident in given_ids:
+        value, declared = ident.id.strip(), ident.type_id.v
+        if declared == FELLES_HJELPENUMMER_TYPE or is_felles_hjelpenummer(value):
+            if is_felles_hjelpenummer(value):
+                identified_by = identified_by or "felles hjelpenummer"
+                continue
+            notes.append(Finding("E31", f"{path}/Ident/Id", "Pasientens felles hjelpenummer er feil: "
+                                 "kontrollsifrene eller nummerserien stemmer ikke (HIS 1001:2010 kap. 3.1)."))
+            continue
+        problem = person_id_problem(value, declared, synthetic=report.test_environment)
         if problem is not None:
-            report.add("E31", f"{path}/Ident/Id", f"Pasientens fødselsnummer er feil: {problem}")
+            notes.append(Finding("E31", f"{path}/Ident/Id", f"Pasientens fødselsnummer er feil: {problem}"))
+        elif declared in ("FNR", "DNR"):
+            identified_by = identified_by or ("fødselsnummer" if declared == "FNR" else "D-nummer")
+    if not given_ids:
+        notes.append(Finding("E30", f"{path}/Ident", "Pasientens fødselsnummer mangler: ingen identifikator av "
+                             "typen FNR, DNR, HNR eller FHN er oppgitt."))
     if not has_name:
-        missing = "etternavn" if not (patient.family_name or "").strip() else "fornavn"
-        report.add("E32", path, f"Pasientens navn mangler: {missing} er ikke oppgitt.")
+        missing = "etternavn" if not family else "fornavn"
+        notes.append(Finding("E32", path, f"Pasientens navn mangler: {missing} er ikke oppgitt."))
+    if has_name and (identified_by or has_birth_date_and_sex):
+        report.notes.extend(notes)
+        return
+    said = " ".join(n.text for n in notes) or (
+        "Navnet er oppgitt, men ingen av identifikatorene er fødselsnummer, D-nummer eller felles hjelpenummer, "
+        "og fødselsdato og kjønn er ikke begge oppgitt.")
+    report.add("E36", path, "Pasientopplysninger er utilstrekkelige: pasienten er ikke identifisert med navn og "
+               "fødselsnummer, navn og D-nummer, navn og felles hjelpenummer eller navn, fødselsdato og kjønn "
+               f"(HIS 80415:2012 §3.3.4). {said}")
+    report.notes.extend(notes)
 
 
 def _path(elem: etree._Element) -> str:

@@ -85,7 +85,7 @@ class FakeStore:
 
 def _unique_key(m: StoredMessage) -> tuple[Direction, str, str | None, str | None] | None:
     """The duplicate key as the database's unique index sees it: an empty MsgId and NULLs never match."""
-    if not m.msg_id or m.sender_her_id is None or m.recipient_her_id is None:
+    if not m.msg_id or m.sender_her_id is None or m.recipient_her_id is None or m.conflicts_with is not None:
         return None
     return m.duplicate_key
 
@@ -120,7 +120,7 @@ class FakeMessageRepository:
         direction: Direction = Direction.INCOMING,
     ) -> StoredMessage | None:
         key = (direction, msg_id, sender_her_id, recipient_her_id)
-        return next((m for m in self._sorted() if m.duplicate_key == key), None)
+        return next((m for m in self._sorted() if m.duplicate_key == key and m.conflicts_with is None), None)
 
     def list(self, query: MessageQuery | None = None) -> builtins.list[StoredMessage]:
         q = query or MessageQuery()

@@ -51,11 +51,12 @@ KEEP_QUEUE_SAMPLES = timedelta(days=1)
 
 FINAL_PROBLEM_STATES = frozenset(
     {MessageState.RECEIPT_REJECTED, MessageState.RECEIPT_OK, MessageState.REJECTED, MessageState.UNANSWERABLE,
-     MessageState.FAILED}
+     MessageState.FAILED, MessageState.MSGID_CONFLICT}
 )
 """States in which a message can give a finding for good (a negative receipt, a rejection): once a person has
 resolved such a message by hand, it is not read again."""
-_INCOMING_PROBLEMS = (MessageState.REJECTED, MessageState.UNANSWERABLE, MessageState.FAILED)
+_INCOMING_PROBLEMS = (MessageState.REJECTED, MessageState.UNANSWERABLE, MessageState.FAILED,
+                      MessageState.MSGID_CONFLICT)
 
 
 class DuplicateOpenAlertError(Exception):

@@ -35,6 +35,7 @@ from samhandling.domain.messages import (
     StoredMessage,
     as_utc,
     can_move,
+    outgoing_address_problem,
     redact_person_ids,
     utc_now,
 )
@@ -97,7 +98,7 @@ def new_message_problem(message: StoredMessage) -> str | None:
     initial = INITIAL_STATE[message.direction]
     if message.state is not initial:
         return f"a new {message.direction} message starts as {initial}, not {message.state}"
-    return None
+    return outgoing_address_problem(message)
 
 
 # --- queries -----------------------------------------------------------------------------------------
@@ -255,7 +256,7 @@ class MessageRepository(Protocol):
         recipient_her_id: str | None,
         direction: Direction = Direction.INCOMING,
     ) -> StoredMessage | None:
-        """The message the duplicate rule would match."""
+        """The message the duplicate rule would match (never one kept as a MsgId conflict)."""
         ...
 
     def list(self, query: MessageQuery | None = None) -> builtins.list[StoredMessage]: ...
@@ -478,6 +479,7 @@ def _message_from(row: Row[Any], receivers: Sequence[str]) -> StoredMessage:
         original_msg_id=row.original_msg_id,
         transport_ref=row.transport_ref,
         receipt_conflict=row.receipt_conflict,
+        conflicts_with=row.conflicts_with,
     )
 
 
@@ -512,6 +514,7 @@ class SqlMessageRepository:
                         original_msg_id=message.original_msg_id,
                         transport_ref=message.transport_ref,
                         receipt_conflict=message.receipt_conflict,
+                        conflicts_with=message.conflicts_with,
                     )
                 )
                 new_id = _inserted_id(result)
@@ -551,6 +554,7 @@ class SqlMessageRepository:
                 messages.c.msg_id == msg_id,
                 messages.c.sender_her_id.is_not_distinct_from(sender_her_id),
                 messages.c.recipient_her_id.is_not_distinct_from(recipient_her_id),
+                messages.c.conflicts_with.is_(None),
             )
             .order_by(messages.c.id)
             .limit(1)

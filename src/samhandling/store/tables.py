@@ -5,7 +5,8 @@ which must match these definitions (a test compares them).
 - ``messages``: every message received or sent, byte for byte, with its key fields. The unique index
   ``uq_messages_duplicate`` is the duplicate rule: one row per MsgId, sender, recipient and direction.
   A message without a readable MsgId (stored as "") is exempt; SQL never equates NULLs, so a message
-  from an unidentifiable sender is exempt too.
+  from an unidentifiable sender is exempt too; and so is a message whose MsgId was used again with other
+  content (``conflicts_with``: the id of the first), which is kept beside the first.
 - ``message_receivers``: everyone a message is addressed to, the primary receiver at position 0.
 - ``journal``: every state change of a message (and notes on it, such as a receipt conflict).
 - ``status_checks``: when the transport's status of a sent message is asked for next.
@@ -121,6 +122,7 @@ messages = Table(
     Column("original_msg_id", String, nullable=True),
     Column("transport_ref", String, nullable=True),
     Column("receipt_conflict", Text, nullable=True),
+    Column("conflicts_with", Key, nullable=True),
     CheckConstraint("direction IN ('incoming', 'outgoing')", name="direction"),
     Index(
         "uq_messages_duplicate",
@@ -129,8 +131,8 @@ messages = Table(
         "recipient_her_id",
         "direction",
         unique=True,
-        sqlite_where=text("msg_id <> ''"),
-        postgresql_where=text("msg_id <> ''"),
+        sqlite_where=text("msg_id <> '' AND conflicts_with IS NULL"),
+        postgresql_where=text("msg_id <> '' AND conflicts_with IS NULL"),
     ),
     Index(None, "direction", "state", "updated_at"),
     Index(None, "original_msg_id"),

@@ -24,6 +24,7 @@ from samhandling.commands.monitor import alerts_app, monitor_app, ping
 from samhandling.commands.msh import msh_app
 from samhandling.commands.parties import parties_app, patients_app
 from samhandling.commands.partners import partners_app
+from samhandling.commands.stats import stats_app
 
 app = typer.Typer(
     name="samhandling",
@@ -51,6 +52,7 @@ app.command()(ping)
 app.add_typer(checklist_app, name="checklist")
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(deviations_app, name="deviations")
+app.add_typer(stats_app, name="stats")
 app.command("hold")(hold)
 app.command("release")(release)
 app.command("holds")(holds)

@@ -208,3 +208,36 @@ def silent_partners(facts: Iterable[MessageFacts], partners: Iterable[str], msg_
     """The partners that have exchanged no message of ``msg_type`` (either direction): gaps in adoption."""
     seen = {f.partner for f in facts if f.msg_type == msg_type}
     return sorted(set(partners) - seen)
+
+
+_RECEIPT_STATES = {"receipt_ok": Receipt.OK, "receipt_rejected": Receipt.REJECTED}
+
+
+def facts_from(
+    *, direction: Direction, msg_type: str, msg_id: str, sender: str | None, recipient: str | None,
+    created_at: datetime, error_codes: Sequence[str], parent_ref: str | None, conversation_ref: str | None,
+    moves: Sequence[tuple[str, datetime]],
+) -> MessageFacts | None:
+    """The facts of a stored business message from its journal's moves (state value, time), in order.
+
+    Sendings are the moves to «sent» (a resend is another one); an AppRec that came before any (before the
+    transport's confirmation) makes the creation the sending. The receipt is the first move to a receipt state.
+    None for a message not (yet) sent, or without a partner.
+    """
+    outgoing = direction is Direction.OUTGOING
+    partner = recipient if outgoing else sender
+    if partner is None:
+        return None
+    receipt = next(((s, at) for s, at in moves if s in _RECEIPT_STATES), None) if outgoing else None
+    sent = tuple(at for s, at in moves if s == "sent") if outgoing else (created_at,)
+    if not sent:
+        if receipt is None:
+            return None
+        sent = (created_at,)
+    kind = _RECEIPT_STATES[receipt[0]] if receipt else None
+    return MessageFacts(
+        direction=direction, msg_type=msg_type, partner=partner, msg_id=msg_id, sent_at=sent, receipt=kind,
+        receipt_at=receipt[1] if receipt else None,
+        error_codes=tuple(error_codes) if kind is Receipt.REJECTED else (),
+        parent_ref=parent_ref, conversation_ref=conversation_ref,
+    )

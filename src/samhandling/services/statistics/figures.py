@@ -51,8 +51,7 @@ class Figures:
 
 def facts_of(uow: UnitOfWork, query: StatsQuery) -> list[MessageFacts]:
     """The facts of every business message (no AppRec) created in the period, filtered as asked."""
-    found = uow.statistics.facts(query.start, query.end, msg_type=query.msg_type)
-    return [f for f in found if query.partner is None or f.partner == query.partner]
+    return uow.statistics.facts(query.start, query.end, msg_type=query.msg_type, partner=query.partner)
 
 
 def compute(

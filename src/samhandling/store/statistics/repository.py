@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, or_, select
 
 from samhandling.domain.messages import Direction
 from samhandling.domain.statistics.figures import MessageFacts, facts_from
@@ -23,8 +23,10 @@ COUNTED_MOVES = ("sent", "receipt_ok", "receipt_rejected")
 
 
 class StatisticsRepository(Protocol):
-    def facts(self, start: datetime, end: datetime, *, msg_type: str | None = None) -> builtins.list[MessageFacts]:
-        """Every business message (no AppRec) created in [start, end), oldest first."""
+    def facts(self, start: datetime, end: datetime, *, msg_type: str | None = None,
+              partner: str | None = None) -> builtins.list[MessageFacts]:
+        """Every business message (no AppRec) created in [start, end), oldest first; ``partner`` is the
+        recipient of an outgoing message, the sender of an incoming one."""
         ...
 
 
@@ -32,11 +34,15 @@ class SqlStatisticsRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def facts(self, start: datetime, end: datetime, *, msg_type: str | None = None) -> builtins.list[MessageFacts]:
+    def facts(self, start: datetime, end: datetime, *, msg_type: str | None = None,
+              partner: str | None = None) -> builtins.list[MessageFacts]:
         c = messages.c
         conditions = [c.created_at >= start, c.created_at < end, c.is_apprec.is_(False)]
         if msg_type is not None:
             conditions.append(c.msg_type == msg_type)
+        if partner is not None:
+            conditions.append(or_(and_(c.direction == "outgoing", c.recipient_her_id == partner),
+                                  and_(c.direction == "incoming", c.sender_her_id == partner)))
         rows = self._connection.execute(
             select(c.id, c.direction, c.msg_type, c.msg_id, c.sender_her_id, c.recipient_her_id, c.created_at,
                    c.error_codes, c.parent_ref, c.conversation_ref).where(*conditions).order_by(c.created_at, c.id)
@@ -62,7 +68,8 @@ class FakeStatisticsRepository:
     def __init__(self, store: FakeStore) -> None:
         self._store = store
 
-    def facts(self, start: datetime, end: datetime, *, msg_type: str | None = None) -> builtins.list[MessageFacts]:
+    def facts(self, start: datetime, end: datetime, *, msg_type: str | None = None,
+              partner: str | None = None) -> builtins.list[MessageFacts]:
         moves: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
         for entry in self._store.journal:
             if entry.state.value in COUNTED_MOVES:
@@ -78,4 +85,4 @@ class FakeStatisticsRepository:
                        parent_ref=m.parent_ref, conversation_ref=m.conversation_ref, moves=moves.get(m.id or 0, ()))
             for m in chosen
         )
-        return [f for f in found if f is not None]
+        return [f for f in found if f is not None and (partner is None or f.partner == partner)]

@@ -81,3 +81,26 @@ def test_dialogue_answer_time_and_silent_partners() -> None:
     times = dialogue_answer_times([start, answer])
     assert times[("A", "DIALOG_FORESPORSEL")].median == 7200
     assert silent_partners([start, answer], ["A", "B"], "DIALOG_FORESPORSEL") == ["B"]
+
+
+def test_the_deadline_skips_easter() -> None:
+    # Default alert deadline: 4 working hours (08-16). Sent Wednesday 1 April 2026 14:00 Oslo (CEST): 2 hours that
+    # day; Maundy Thursday, Good Friday, the weekend and Easter Monday are closed; the other 2 end Tuesday 10:00.
+    sent = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
+    deadline = datetime(2026, 4, 7, 8, 0, tzinfo=UTC)
+    facts = [
+        fact("in-time", sent_at=(sent,), receipt=Receipt.OK, receipt_at=deadline - timedelta(minutes=1)),
+        fact("late", sent_at=(sent,), receipt=Receipt.OK, receipt_at=deadline + timedelta(minutes=1)),
+        fact("waiting", sent_at=(sent,)),
+    ]
+    shares = receipt_shares(facts, now=deadline - timedelta(minutes=5), calendar=WorkingCalendar(),
+                            deadlines=ReceiptDeadlines())
+    assert (shares.positive, shares.missing, shares.pending) == (1, 1, 1)
+
+
+def test_an_answer_found_by_its_conversation_ref() -> None:
+    start = fact("u1", direction=IN, msg_type="LOG_UTSKRIVNINGSKLAR")
+    answer = fact("a1", msg_type="LOG_BEKREFTELSE", sent_at=(T + timedelta(minutes=45),), conversation_ref="u1")
+    late_answer = fact("a2", msg_type="LOG_BEKREFTELSE", sent_at=(T + timedelta(hours=5),), conversation_ref="u1")
+    times = dialogue_answer_times([start, late_answer, answer])
+    assert times[("A", "LOG_UTSKRIVNINGSKLAR")].median == 45 * 60

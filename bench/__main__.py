@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from bench.memory import receive_peak
+from bench.statistics import year_query
 
 DEFAULT_SCHEMAS = Path(__file__).resolve().parent.parent.parent / "shared" / "conformance" / "schemas"
 
@@ -19,6 +20,8 @@ def main() -> None:
     parser.add_argument("--schemas", type=Path, default=DEFAULT_SCHEMAS if DEFAULT_SCHEMAS.is_dir() else None)
     args = parser.parse_args()
     figures = [receive_peak(10, args.schemas), receive_peak(34, args.schemas)]
+    stats_figure = year_query()
+    print(json.dumps(stats_figure, ensure_ascii=False))
     for figure in figures:
         print(json.dumps(figure, ensure_ascii=False))
     print()

@@ -28,6 +28,7 @@ from samhandling.commands.msh import msh_app
 from samhandling.commands.notices import freeze_app, notices_app
 from samhandling.commands.parties import parties_app, patients_app
 from samhandling.commands.partners import partners_app
+from samhandling.commands.stats import stats_app
 from samhandling.services.pdf import PdfUnavailableError
 
 app = typer.Typer(
@@ -56,6 +57,7 @@ app.command()(ping)
 app.add_typer(checklist_app, name="checklist")
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(deviations_app, name="deviations")
+app.add_typer(stats_app, name="stats")
 app.command("hold")(hold)
 app.command("release")(release)
 app.command("holds")(holds)

@@ -50,6 +50,7 @@ from samhandling.store.repositories import (
     clean_error,
     new_message_problem,
 )
+from samhandling.store.statistics.repository import FakeStatisticsRepository
 
 
 @dataclass
@@ -430,6 +431,7 @@ class FakeUnitOfWork:
         self.checklist = FakeChecklist(self.store)
         self.incidents = FakeIncidentRepository(self.store)
         self.deviations = FakeDeviationRepository(self.store)
+        self.statistics = FakeStatisticsRepository(self.store)
         self.committed = False
         self._saved: FakeStore | None = None
 

@@ -34,6 +34,7 @@ from samhandling.store.repositories import (
     SqlPartyRepository,
     SqlPatientRepository,
 )
+from samhandling.store.statistics.repository import SqlStatisticsRepository, StatisticsRepository
 
 
 class UnitOfWork(Protocol):
@@ -67,6 +68,9 @@ class UnitOfWork(Protocol):
     @property
     def deviations(self) -> DeviationRepository: ...
 
+    @property
+    def statistics(self) -> StatisticsRepository: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -95,6 +99,7 @@ class SqlUnitOfWork:
     checklist: SqlChecklist
     incidents: SqlIncidentRepository
     deviations: SqlDeviationRepository
+    statistics: SqlStatisticsRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -114,6 +119,7 @@ class SqlUnitOfWork:
         self.checklist = SqlChecklist(connection)
         self.incidents = SqlIncidentRepository(connection)
         self.deviations = SqlDeviationRepository(connection)
+        self.statistics = SqlStatisticsRepository(connection)
         return self
 
     def __exit__(

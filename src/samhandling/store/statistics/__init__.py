@@ -1,0 +1,1 @@
+"""The statistics' reads from the store (issue 17)."""

@@ -154,6 +154,12 @@ def test_the_rules_refuse_and_the_overrides_are_recorded(ready: Callable[[], Not
         send_notice(ready, config, easter.id or 0, by="kari", now=NOW)
     overridden = send_notice(ready, config, easter.id or 0, by="kari", now=NOW, freeze_reason="Leverandørens frist")
     assert overridden.notice.freeze_periods and "Påskeferie 2027" in overridden.notice.freeze_periods[0]
+    # Both overrides are broken rules of the procedure, kept in the deviation register once each.
+    with ready() as uow:
+        breaches = {d.source_ref: d for d in uow.deviations.list()}
+    assert set(breaches) == {f"notice:{short.id}:v1:lead", f"notice:{easter.id}:v1:freeze"}
+    assert breaches[f"notice:{short.id}:v1:lead"].title.startswith("Varsel sendt med kortere frist enn én uke")
+    assert "Leverandørens frist" in breaches[f"notice:{easter.id}:v1:freeze"].description
 
 
 def test_changing_the_time_or_cancelling_renotifies_every_recipient(
@@ -227,6 +233,10 @@ def test_overdue_answers_are_reminded_once_then_escalated_once(ready: Callable[[
     friday = local_moment("2027-02-06 00:00")
     assert follow_up(ready, config, now=friday).escalated == (notice.id,)
     assert follow_up(ready, config, now=friday + timedelta(days=3)).escalated == ()
+    with ready() as uow:  # an acknowledgement overdue is a broken rule of the procedure, registered once
+        (breach,) = [d for d in uow.deviations.list() if (d.source_ref or "").startswith(f"notice:{notice.id}:")]
+    assert breach.title == f"Varsel {notice.id} er ikke bekreftet innen to arbeidsdager"
+    assert breach.partner_her_ids == (HAMAR,)
     from samhandling.domain.monitoring import AlertCause
     from samhandling.services.notices.monitoring import notice_findings
 

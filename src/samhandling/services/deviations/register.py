@@ -28,7 +28,7 @@ from samhandling.domain.deviations.deviation import (
     move,
     new_deviation,
 )
-from samhandling.domain.messages import Direction, as_utc
+from samhandling.domain.messages import Direction, as_utc, redact_person_ids
 from samhandling.store.deviations.repository import DeviationQuery
 from samhandling.store.unit_of_work import UnitOfWork
 
@@ -137,6 +137,23 @@ def from_procedure_rule(uow: UnitOfWork, rule_ref: str, *, title: str, descripti
     form = DeviationForm(title=title, description=description, category=DeviationCategory.ROUTINE_NOT_FOLLOWED,
                          severity=severity, occurred_at=occurred_at, partner_her_ids=partner_her_ids)
     return register_deviation(uow, form, by=by, now=now, source=DeviationSource.PROCEDURE_RULE, source_ref=rule_ref)
+
+
+def record_rule_breach(uow: UnitOfWork, rule_ref: str, *, title: str, description: str, by: str, now: datetime,
+                       partner_her_ids: tuple[str, ...] = ()) -> Deviation:
+    """In the caller's open unit of work (it commits): a broken rule of the procedure as a deviation, once per
+    ``rule_ref`` (``notice:<id>:v<version>:lead``…). Used where the rule is checked, such as sending a notice."""
+    existing = uow.deviations.list(DeviationQuery(source=DeviationSource.PROCEDURE_RULE, source_ref=rule_ref, limit=1))
+    if existing:
+        return existing[0]
+    known = tuple(h for h in partner_her_ids if uow.parties.get(h) is not None)
+    # Texts come from elsewhere (a notice): never a person id in the register, never too long to store.
+    title, description = redact_person_ids(title)[:500], redact_person_ids(description)[:3500]
+    deviation = new_deviation(title=title, description=description, occurred_at=now,
+                              category=DeviationCategory.ROUTINE_NOT_FOLLOWED, severity=DeviationSeverity.LOW,
+                              registered_by=by, registered_at=now, source=DeviationSource.PROCEDURE_RULE,
+                              source_ref=rule_ref, partner_her_ids=known)
+    return uow.deviations.add(deviation)
 
 
 def from_checklist_run(uow: UnitOfWork, run_id: str, *, by: str, now: datetime) -> list[Deviation]:

@@ -110,9 +110,18 @@ def follow_up(new_uow: Callable[[], NoticeUnitOfWork], config: NoticeConfig, *, 
             elif (r.reminded_at is not None and now >= end_of_working_days(r.reminded_at, 1, config.calendar)
                   and r.escalated_version != r.version):
                 by_notice.setdefault(n.id or 0, []).append(r)
+        from samhandling.services.deviations.register import record_rule_breach
+
         for notice_id, recipients in by_notice.items():
             for r in recipients:
                 uow.notices.put_recipient(Recipient(**{**r.__dict__, "escalated_version": r.version}))
+                partner = (r.partner_her_id,) if r.partner_her_id else ()
+                record_rule_breach(uow, f"notice:{notice_id}:v{r.version}:ack:{r.partner_her_id or r.email}",
+                                   title=f"Varsel {notice_id} er ikke bekreftet innen to arbeidsdager",
+                                   description=f"Mottakeren har ikke bekreftet varsel {notice_id} (versjon "
+                                   f"{r.version}) innen fristen, heller ikke etter påminnelse "
+                                   "(samhandlingsprosedyren 3.3).",
+                                   by="samhandling", now=now, partner_her_ids=partner)
             escalated.append(notice_id)
         uow.commit()
     return FollowUp(tuple(reminded), tuple(escalated))

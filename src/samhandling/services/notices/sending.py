@@ -157,10 +157,26 @@ def send_notice(new_uow: Callable[[], NoticeUnitOfWork], config: NoticeConfig, n
             raise NoticeError(f"Ingen mottakere: ingen berørt part har kontaktpunkt for «{PURPOSE_TEXT[sent.purpose]}»"
                               " og SAMHANDLING_MELDINGSANSVARLIG er ikke satt.")
         reason = "Sendt til mottakerne" + ("; " + "; ".join(sent.deviations) if sent.deviations else "")
+        _register_breaches(uow, sent, by=by, now=now)
         uow.notices.add_edit(NoticeEdit(notice_id=notice_id, version=sent.version, at=now, by=by, reason=reason,
                                         action="sent", changes={"status": {"before": "draft", "after": "planned"}}))
         uow.commit()
     return SendResult(sent, recipients)
+
+
+def _register_breaches(uow: NoticeUnitOfWork, notice: Varsel, *, by: str, now: datetime) -> None:
+    """The overrides used to send (less than a week's lead, a change in a freeze period) go to the deviation
+    register as broken rules of the procedure (§3.3), once per notice version and rule."""
+    from samhandling.services.deviations.register import record_rule_breach
+
+    rules = (("lead", notice.urgent_reason, "Varsel sendt med kortere frist enn én uke"),
+             ("freeze", notice.freeze_reason, "Planlagt endring i en frysperiode"))
+    for rule, reason, title in rules:
+        if reason:
+            record_rule_breach(uow, f"notice:{notice.id}:v{notice.version}:{rule}",
+                               title=f"{title}: {notice.title}"[:200],
+                               description=f"Varsel {notice.id} ({notice.title}). Begrunnelse: {reason}", by=by,
+                               now=now, partner_her_ids=tuple(notice.audience.partners))
 
 
 def record_delivery(uow: NoticeUnitOfWork, mail: OutgoingMail, at: datetime) -> None:

@@ -104,6 +104,9 @@ class Region:
         return [m for m in self.smtp.mails if cause.label in m.subject and "Løst" in m.subject]
 
 
+START = datetime(2026, 3, 10, 8, 30, tzinfo=UTC)
+
+
 @pytest.fixture
 def region(new_uow: Callable[[], UnitOfWork], tmp_path: Path, schemas: SchemaSet, smtp: SmtpCatcher) -> Region:
     register(new_uow, HOSPITAL + MUNICIPALITY, local_her_ids={"8100"})
@@ -116,7 +119,7 @@ def region(new_uow: Callable[[], UnitOfWork], tmp_path: Path, schemas: SchemaSet
         uow.commit()
     municipality = FakeUnitOfWork()
     register(lambda: municipality, HOSPITAL + MUNICIPALITY, local_her_ids={"8200"})
-    clock = Clock(datetime.now(UTC))
+    clock = Clock(START)  # a fixed Tuesday morning: the deadlines are working time, never the wall clock's day
     directory = DirectoryTransport(tmp_path / "nhn")
     network = Switchable(directory)
     receive = ReceiveOptions(schemas=schemas, max_bytes=10**7)

@@ -479,3 +479,17 @@ def test_norwegian_dates_are_accepted_where_dates_are_typed(tmp_path: Path) -> N
                      home=tmp_path)
     assert report.returncode == 0, report.stderr
     assert json.loads(report.stdout)["day"] == "2026-12-06"
+
+
+def test_her_ids_are_listed_as_numbers(tmp_path: Path) -> None:
+    parties = tmp_path / "parter.json"
+    parties.write_text(json.dumps({"parties": [
+        {"her_id": "100", "name": "Hundre", "kind": "organisation"},
+        {"her_id": "99", "name": "Nittini", "kind": "organisation"},
+        {"her_id": "1000", "name": "Tusen", "kind": "organisation"},
+        {"her_id": "8", "name": "Åtte", "kind": "organisation"}]}), encoding="utf-8")
+    home = tmp_path / "home"
+    assert run_cli("parties", "import", parties, home=home).returncode == 0
+    listed = run_cli("parties", "list", "--json", home=home)
+    assert listed.returncode == 0, listed.output
+    assert [p["her_id"] for p in json.loads(listed.stdout)] == ["8", "99", "100", "1000"]

@@ -275,6 +275,12 @@ def is_her_id(value: str | None) -> bool:
     return bool(value) and _DIGITS.fullmatch(value or "") is not None
 
 
+def her_id_order(value: str) -> tuple[int, str]:
+    """A sort key that orders HER-ids as numbers (``"99"`` before ``"100"``): they are digits only, so the
+    shorter one is the smaller."""
+    return (len(value), value)
+
+
 def is_uuid(value: str) -> bool:
     """Whether ``value`` is a UUID in the canonical 8-4-4-4-12 hexadecimal form, in either case.
 

@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Self
 
 from samhandling.domain.deviations.deviation import Deviation
+from samhandling.domain.identifiers import her_id_order
 from samhandling.domain.incidents.hold import Hold, holding
 from samhandling.domain.incidents.incident import Incident
 from samhandling.domain.messages import (
@@ -250,7 +251,7 @@ class FakePartyRepository:
     ) -> builtins.list[Party]:
         return [
             p
-            for _, p in sorted(self._store.parties.items())
+            for _, p in sorted(self._store.parties.items(), key=lambda item: her_id_order(item[0]))
             if (local is None or p.local == local)
             and (kind is None or p.kind == kind)
             and (municipality is None or p.municipality == municipality)

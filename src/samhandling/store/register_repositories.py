@@ -22,6 +22,7 @@ from sqlalchemy.engine import Row
 from samhandling.domain.agreements import Agreement, AgreementArea, AgreementDocument, AgreementStatus
 from samhandling.domain.certificates import Certificate, CertificateUsage
 from samhandling.domain.contacts import ContactPoint, ContactPurpose
+from samhandling.domain.identifiers import her_id_order
 from samhandling.domain.registers import (
     Action,
     Entity,
@@ -284,7 +285,8 @@ class SqlPartners:
         return None if row is None else _profile_from(row)
 
     def list(self) -> builtins.list[PartnerProfile]:
-        rows = self._connection.execute(select(partner_profiles).order_by(partner_profiles.c.her_id))
+        rows = self._connection.execute(select(partner_profiles).order_by(func.length(partner_profiles.c.her_id),
+                                                                           partner_profiles.c.her_id))
         return [_profile_from(r) for r in rows]
 
 
@@ -325,7 +327,7 @@ class SqlContacts:
         if partner_her_id is not None:
             statement = statement.where(contact_points.c.partner_her_id == partner_her_id)
         found = [_contact_from(r) for r in self._connection.execute(statement)]
-        return sorted(found, key=lambda c: (c.partner_her_id, _PURPOSE_ORDER[c.purpose]))
+        return sorted(found, key=lambda c: (her_id_order(c.partner_her_id), _PURPOSE_ORDER[c.purpose]))
 
     def remove(self, partner_her_id: str, purpose: ContactPurpose) -> bool:
         result = self._connection.execute(
@@ -640,7 +642,7 @@ class FakePartners(_Fake):
         return self._data.partners.get(her_id)
 
     def list(self) -> builtins.list[PartnerProfile]:
-        return [p for _, p in sorted(self._data.partners.items())]
+        return [p for _, p in sorted(self._data.partners.items(), key=lambda item: her_id_order(item[0]))]
 
 
 class FakeContacts(_Fake):
@@ -654,7 +656,7 @@ class FakeContacts(_Fake):
 
     def list(self, partner_her_id: str | None = None) -> builtins.list[ContactPoint]:
         found = [c for c in self._data.contacts.values() if partner_her_id in (None, c.partner_her_id)]
-        return sorted(found, key=lambda c: (c.partner_her_id, _PURPOSE_ORDER[c.purpose]))
+        return sorted(found, key=lambda c: (her_id_order(c.partner_her_id), _PURPOSE_ORDER[c.purpose]))
 
     def remove(self, partner_her_id: str, purpose: ContactPurpose) -> bool:
         return self._data.contacts.pop((partner_her_id, purpose), None) is not None

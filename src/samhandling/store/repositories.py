@@ -807,7 +807,7 @@ class SqlPartyRepository:
     def list(
         self, *, local: bool | None = None, kind: PartyKind | None = None, municipality: str | None = None
     ) -> builtins.list[Party]:
-        statement = select(parties).order_by(parties.c.her_id)
+        statement = select(parties).order_by(func.length(parties.c.her_id), parties.c.her_id)  # as numbers
         if local is not None:
             statement = statement.where(parties.c.local.is_(local))
         if kind is not None:

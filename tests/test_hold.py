@@ -79,6 +79,21 @@ def test_a_hold_on_everything_keeps_every_message(new_uow: Callable[[], UnitOfWo
     assert len(sent) == 2
 
 
+def test_a_hold_on_the_organisation_keeps_the_messages_to_its_services(
+    new_uow: Callable[[], UnitOfWork], schemas: SchemaSet
+) -> None:
+    register(new_uow, HOSPITAL + MUNICIPALITY, local_her_ids={"8100"})
+    transport, sent = recording()
+    held = place_hold(new_uow(), "8200", reason="Gjøvik kommune er nede", by="kari", now=START)
+    ids = [notat(new_uow, schemas, "A", "8201", START + MINUTE), notat(new_uow, schemas, "B", "8202", START + MINUTE)]
+    assert held.waiting == ()
+    assert deliver_due(new_uow, transport, worker="w", limit=50, now=START + 10 * MINUTE).sent == []
+    assert [h.waiting for h in holds_now(new_uow())] == [tuple(ids)]
+    release_hold(new_uow(), "8200", by="kari", now=START + 20 * MINUTE)
+    assert deliver_due(new_uow, transport, worker="w", limit=50, now=START + 21 * MINUTE).sent == ids
+    assert len(sent) == 2
+
+
 def test_hold_and_release_refuse_what_makes_no_sense(new_uow: Callable[[], UnitOfWork]) -> None:
     register(new_uow, HOSPITAL + MUNICIPALITY, local_her_ids={"8100"})
     with pytest.raises(HoldError, match="finnes ikke i partsregisteret"):

@@ -105,9 +105,11 @@ def test_a_hold_is_on_a_partner_or_on_everything() -> None:
     with pytest.raises(HoldError, match="verken en HER-id"):
         hold_target("Gjøvik")
     partner = new_hold("8201", reason="EPJ nede", since=DETECTED, by="Kari", existing=[])
-    assert holding([partner], "8201") is partner and holding([partner], "8202") is None
+    assert holding([partner], ["8201", "8200"]) is partner and holding([partner], ["8202", "8200"]) is None
+    organisation = new_hold("8200", reason="Kommunen nede", since=DETECTED, by="Kari", existing=[])
+    assert holding([organisation], ["8202", "8200"]) is organisation  # a hold on an organisation covers its services
     everything = new_hold(ALL, reason="Vår EPJ oppgraderes", since=DETECTED, by="Kari", existing=[partner])
-    assert holding([partner, everything], "8202") is everything
+    assert holding([partner, everything], ["8202", "8200"]) is everything
     with pytest.raises(HoldError, match="holdes allerede"):
         new_hold("8201", reason="igjen", since=DETECTED, by="Kari", existing=[partner])
     with pytest.raises(HoldError, match="--reason"):

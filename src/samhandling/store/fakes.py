@@ -16,7 +16,7 @@ from typing import Self
 
 from samhandling.domain.deviations.deviation import Deviation
 from samhandling.domain.identifiers import her_id_order
-from samhandling.domain.incidents.hold import Hold, holding
+from samhandling.domain.incidents.hold import Hold, holding, recipient_chain
 from samhandling.domain.incidents.incident import Incident
 from samhandling.domain.messages import (
     Direction,
@@ -337,8 +337,8 @@ class FakeOutboxRepository:
 
     def _on_hold(self, item: OutboxItem) -> bool:
         message = self._store.messages.get(item.message_id)
-        return holding(builtins.list(self._store.holds.values()), message.recipient_her_id if message else None) \
-            is not None
+        chain = recipient_chain(self._store.parties, message.recipient_her_id) if message is not None else []
+        return holding(builtins.list(self._store.holds.values()), chain) is not None
 
     def claimants(self, *, now: datetime | None = None) -> builtins.list[str]:
         when = now or utc_now()

@@ -25,7 +25,6 @@ from sqlalchemy.engine import CursorResult, Row
 from sqlalchemy.exc import IntegrityError
 
 from samhandling.domain.identifiers import HerId, person_id_problem
-from samhandling.domain.incidents.hold import ALL as ALL_RECIPIENTS
 from samhandling.domain.messages import (
     INITIAL_STATE,
     Direction,
@@ -40,7 +39,7 @@ from samhandling.domain.messages import (
     utc_now,
 )
 from samhandling.domain.parties import Parties, Party, PartyKind
-from samhandling.store.incidents.tables import holds
+from samhandling.store.incidents.holding import is_held
 from samhandling.store.tables import (
     epj_handovers,
     journal,
@@ -945,12 +944,9 @@ class SqlOutboxRepository:
         self, worker: str, *, limit: int = 1, lease: timedelta = DEFAULT_LEASE, now: datetime | None = None
     ) -> builtins.list[OutboxItem]:
         when = now or utc_now()
-        held = (
-            select(holds.c.id)
-            .where(holds.c.released_at.is_(None),
-                   or_(holds.c.target == ALL_RECIPIENTS, holds.c.target == messages.c.recipient_her_id))
-        )
-        not_held = ~exists(held.where(messages.c.id == outbox.c.message_id))
+        recipient = (select(messages.c.recipient_her_id).where(messages.c.id == outbox.c.message_id)
+                     .correlate(outbox).scalar_subquery())
+        not_held = ~is_held(recipient)
         due = (
             select(outbox.c.id)
             .where(

@@ -8,10 +8,12 @@ messages are not failures, and monitoring does not alert on them beyond one "hel
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from samhandling.domain.identifiers import HerId
+from samhandling.domain.parties import Party
 
 ALL = "*"
 """The target of a hold on the whole transport."""
@@ -62,12 +64,29 @@ def new_hold(target: str, *, reason: str, since: datetime, by: str, existing: li
     return Hold(target=target, reason=reason.strip(), since=since, by=by.strip(), incident_id=incident_id)
 
 
-def holding(holds: list[Hold], recipient_her_id: str | None) -> Hold | None:
-    """The hold that keeps a message to ``recipient_her_id`` back, if any (a hold on everything first)."""
+LEVELS = 3
+"""How far up the register's hierarchy a hold reaches (person → service → organisation → its parent)."""
+
+
+def recipient_chain(parties: Mapping[str, Party], recipient_her_id: str | None) -> list[str]:
+    """``recipient_her_id`` and the parties above it in the register, nearest first: a hold on any of them
+    holds a message to the recipient (a hold on an organisation covers its services and persons)."""
+    found: list[str] = []
+    current = recipient_her_id
+    while current is not None and len(found) <= LEVELS:
+        found.append(current)
+        party = parties.get(current)
+        current = party.parent_her_id if party is not None else None
+    return found
+
+
+def holding(holds: list[Hold], chain: Sequence[str]) -> Hold | None:
+    """The hold that keeps back a message to the first of ``chain`` (the recipient and the parties above it,
+    :func:`recipient_chain`), if any; a hold on everything first."""
     for hold in holds:
         if hold.is_everything:
             return hold
     for hold in holds:
-        if hold.target == recipient_her_id:
+        if hold.target in chain:
             return hold
     return None

@@ -12,11 +12,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, insert, literal, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
-from samhandling.domain.incidents.hold import ALL, Hold, HoldError
+from samhandling.domain.incidents.hold import ALL, Hold, HoldError, recipient_chain
 from samhandling.domain.incidents.incident import (
     AffectedSide,
     Incident,
@@ -25,10 +25,12 @@ from samhandling.domain.incidents.incident import (
     IncidentUpdate,
     PhoneCall,
 )
+from samhandling.store.incidents.holding import covers
 from samhandling.store.incidents.tables import holds, incident_calls, incident_updates, incidents
 from samhandling.store.tables import messages, outbox
 
 if TYPE_CHECKING:
+    from samhandling.domain.messages import StoredMessage
     from samhandling.store.fakes import FakeStore
 
 
@@ -166,7 +168,7 @@ class SqlIncidentRepository:
         query = (select(outbox.c.message_id).join(messages, messages.c.id == outbox.c.message_id)
                  .where(outbox.c.done_at.is_(None)).order_by(messages.c.created_at, messages.c.id))
         if target != ALL:
-            query = query.where(messages.c.recipient_her_id == target)
+            query = query.where(covers(literal(target), messages.c.recipient_her_id))
         return [int(i) for i in self._c.execute(query).scalars()]
 
 
@@ -241,10 +243,13 @@ class FakeIncidentRepository:
                         self._store.outbox[item.id] = replace(item, next_attempt_at=at)
         return released
 
+    def _chain(self, message: StoredMessage) -> builtins.list[str]:
+        return recipient_chain(self._store.parties, message.recipient_her_id)
+
     def waiting(self, target: str) -> builtins.list[int]:
         found = []
         for item in self._store.outbox.values():
             message = self._store.messages.get(item.message_id)
-            if not item.done and message is not None and (target == ALL or message.recipient_her_id == target):
+            if not item.done and message is not None and (target == ALL or target in self._chain(message)):
                 found.append((message.created_at, message.id or 0))
         return [i for _, i in sorted(found)]

@@ -17,9 +17,9 @@ import typer
 
 from samhandling.bootstrap import bootstrap
 from samhandling.commands.common import UserError, out, settings
-from samhandling.commands.monitor import parse_now
+from samhandling.commands.monitor import parse_moment, parse_now
 from samhandling.commands.register_session import changed_by
-from samhandling.domain.calendar import OSLO
+from samhandling.domain.clock import oslo_date, shown
 from samhandling.domain.deviations.deviation import (
     Deviation,
     DeviationCategory,
@@ -54,7 +54,7 @@ def _run(action: Any) -> Any:
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.astimezone(OSLO).strftime("%d.%m.%Y %H.%M") if moment is not None else "–"
+    return shown(moment) or "–"
 
 
 def _day(option: str, text: str) -> date:
@@ -65,7 +65,7 @@ def _day(option: str, text: str) -> date:
 
 
 def _today(now: datetime) -> date:
-    return now.astimezone(OSLO).date()
+    return oslo_date(now)
 
 
 def deviation_json(d: Deviation, today: date) -> dict[str, Any]:
@@ -127,7 +127,7 @@ def deviations_new(
             raise UserError("oppgi --title og --category (eller en kilde: --from-alert, --from-message, "
                             "--from-incident)")
         form = service.DeviationForm(title=title, description=description or title, category=category,
-                                     severity=severity, occurred_at=parse_now(occurred),
+                                     severity=severity, occurred_at=parse_moment("--occurred", occurred),
                                      partner_her_ids=tuple(p.strip() for p in partner or ()),
                                      message_ids=tuple(message or ()))
         found = _run(lambda uow: service.register_deviation(uow(), form, by=who, now=now))

@@ -14,9 +14,9 @@ import typer
 
 from samhandling.bootstrap import ConfigurationError, bootstrap
 from samhandling.commands.common import UserError, out, settings
-from samhandling.commands.monitor import parse_now
+from samhandling.commands.monitor import parse_moment, parse_now
 from samhandling.commands.register_session import changed_by
-from samhandling.domain.calendar import OSLO
+from samhandling.domain.clock import shown
 from samhandling.domain.incidents.hold import HoldError
 from samhandling.domain.incidents.incident import (
     DOWNTIME_NOTICE_AFTER,
@@ -42,13 +42,6 @@ JsonOption = Annotated[bool, typer.Option("--json", help="JSON i stedet for teks
 STATUS_NAMES = ", ".join(s.value for s in IncidentStatus)
 
 
-def _moment(option: str, text: str | None) -> datetime | None:
-    try:
-        return parse_now(text)
-    except UserError:
-        raise UserError(f"{option}: «{text}» er ikke et tidspunkt på formen 2026-03-10T14:00") from None
-
-
 def _run(action: Any) -> Any:
     node = bootstrap(settings())
     try:
@@ -60,7 +53,7 @@ def _run(action: Any) -> Any:
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.astimezone(OSLO).strftime("%d.%m.%Y %H.%M") if moment is not None else "–"
+    return shown(moment) or "–"
 
 
 def _duration(delta: timedelta) -> str:
@@ -114,7 +107,7 @@ def incidents_new(
     """Registrer en hendelse. Varer den (eller ventes den å vare) over tre timer, skal kontaktpunktene for akutt
     nedetid varsles (``incidents notify``)."""
     now = utc_now()
-    end = _moment("--expected-end", expected_end)
+    end = parse_moment("--expected-end", expected_end)
     if from_alert is not None:
         if title or partner or detected:
             raise UserError("med --from-alert kommer tittel, parter og tidspunkt fra varselet")
@@ -128,7 +121,7 @@ def incidents_new(
     form = service.IncidentForm(
         title=title, side=side, responsible=responsible, contact_person=contact, description=description,
         partner_her_ids=tuple(p.strip() for p in partner or ()), message_types=tuple(message_type or ()),
-        detected_at=_moment("--detected", detected), expected_end=end)
+        detected_at=parse_moment("--detected", detected), expected_end=end)
     incident = _run(lambda uow: service.register_incident(uow(), form, by=changed_by(by), now=now))
     _registered(incident, now, as_json)
 
@@ -174,7 +167,7 @@ def incidents_update(
     by: ByOption = None,
 ) -> None:
     """Oppdater en hendelse: ny status, ny informasjon eller ny forventet slutt."""
-    end = _moment("--expected-end", expected_end)
+    end = parse_moment("--expected-end", expected_end)
     incident = _run(lambda uow: service.update_incident(uow(), incident_id, by=changed_by(by), now=utc_now(),
                                                         status=status, text=text, expected_end=end))
     out.print(f"Hendelse {incident.id} er oppdatert: {incident.status.label}.", markup=False)
@@ -270,7 +263,7 @@ def incidents_phone(
     by: ByOption = None,
 ) -> None:
     """Før en telefonsamtale i nødrutinens logg. Tidskritisk informasjon gis på telefon under nedetid."""
-    call = PhoneCall(at=_moment("--at", at) or utc_now(), caller=caller.strip(), callee=callee.strip(),
+    call = PhoneCall(at=parse_moment("--at", at) or utc_now(), caller=caller.strip(), callee=callee.strip(),
                      about=about.strip(), message_id=message, by=changed_by(by))
     incident = _run(lambda uow: service.record_call(uow(), incident_id, call))
     out.print(f"Samtalen er ført i loggen til hendelse {incident.id}. {ORAL_DIALOGUE_REMINDER}", markup=False)

@@ -59,12 +59,17 @@ def stored_now(text: str | None, test: bool, command: str) -> datetime | None:
 
 def parse_now(text: str | None) -> datetime | None:
     """``--now``: an ISO 8601 moment; one without an offset is local time in Norway."""
+    return parse_moment("--now", text)
+
+
+def parse_moment(option: str, text: str | None) -> datetime | None:
+    """A moment typed for ``option`` (ISO 8601 or Norwegian date and time); without an offset, Norwegian time."""
     if text is None:
         return None
     try:
         moment = datetime.fromisoformat(norwegian_to_iso(text))
     except ValueError:
-        raise UserError(f"--now: «{text}» er ikke et tidspunkt på formen 2026-03-10T14:00") from None
+        raise UserError(f"{option}: «{text}» er ikke et tidspunkt på formen 2026-03-10T14:00") from None
     return moment.replace(tzinfo=OSLO) if moment.tzinfo is None else moment
 
 

@@ -63,6 +63,13 @@ def shown(moment: datetime | None, *, seconds: bool = False) -> str:
     return in_oslo(moment).strftime("%d.%m.%Y %H:%M:%S" if seconds else "%d.%m.%Y %H:%M")
 
 
+def written(moment: datetime | None) -> str:
+    """A moment as Norwegians write it in running text: ``04.12.2026 kl. 18.20`` in Oslo time; empty for None."""
+    if moment is None:
+        return ""
+    return in_oslo(moment).strftime("%d.%m.%Y kl. %H.%M")
+
+
 def shown_date(moment: datetime | date | None) -> str:
     """The Oslo date of a moment (or a date) as ``04.12.2026``; empty for None."""
     if moment is None:

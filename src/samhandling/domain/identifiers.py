@@ -275,6 +275,15 @@ def is_her_id(value: str | None) -> bool:
     return bool(value) and _DIGITS.fullmatch(value or "") is not None
 
 
+_PERSON_ID_LIKE = re.compile(r"(?<![0-9])[0-9]{6}\s?[0-9]{5}(?![0-9])")
+
+
+def holds_person_id(text: str) -> bool:
+    """Whether free text holds what looks like a fødselsnummer or D-nummer (eleven digits, also written as six and
+    five): registers without patient data refuse such text."""
+    return _PERSON_ID_LIKE.search(text) is not None
+
+
 def her_id_order(value: str) -> tuple[int, str]:
     """A sort key that orders HER-ids as numbers (``"99"`` before ``"100"``): they are digits only, so the
     shorter one is the smaller."""

@@ -11,15 +11,14 @@ fødselsnummer are refused.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from samhandling.domain.identifiers import holds_person_id
 from samhandling.domain.messages import as_utc
 
-_ELEVEN_DIGITS = re.compile(r"(?<![0-9])[0-9]{6}\s?[0-9]{5}(?![0-9])")
 _TEXT_LIMIT = 4000
 _OSLO = ZoneInfo("Europe/Oslo")
 
@@ -165,7 +164,7 @@ def check_text(name: str, text: str, *, required: bool = True) -> str:
         raise DeviationError(f"{name.capitalize()} mangler.")
     if len(cleaned) > _TEXT_LIMIT:
         raise DeviationError(f"{name.capitalize()} er for lang (over {_TEXT_LIMIT} tegn).")
-    if _ELEVEN_DIGITS.search(cleaned):
+    if holds_person_id(cleaned):
         raise DeviationError(f"{name.capitalize()} ser ut til å inneholde et fødselsnummer; avviksregisteret skal "
                              "ikke ha pasientopplysninger (oppgi meldingens interne id).")
     return cleaned

@@ -13,12 +13,12 @@ investigating); ``resolved`` is final. Every change says who made it and when.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
+from samhandling.domain.clock import written
+from samhandling.domain.identifiers import holds_person_id
 from samhandling.domain.messages import as_utc
 
 DOWNTIME_NOTICE_AFTER = timedelta(hours=3)
@@ -27,9 +27,7 @@ DOWNTIME_NOTICE_AFTER = timedelta(hours=3)
 
 ORAL_DIALOGUE_REMINDER = "Husk at muntlig dialog om pasienten skal dokumenteres i pasientjournalen."
 
-_ELEVEN_DIGITS = re.compile(r"(?<![0-9])[0-9]{6}\s?[0-9]{5}(?![0-9])")
 _TEXT_LIMIT = 2000
-_OSLO = ZoneInfo("Europe/Oslo")
 
 
 class IncidentStatus(StrEnum):
@@ -159,7 +157,7 @@ def _check(incident: Incident) -> None:
 def _check_text(name: str, text: str) -> None:
     if len(text) > _TEXT_LIMIT:
         raise IncidentError(f"{name.capitalize()} er for lang (over {_TEXT_LIMIT} tegn).")
-    if _ELEVEN_DIGITS.search(text):
+    if holds_person_id(text):
         raise IncidentError(f"{name.capitalize()} ser ut til å inneholde et fødselsnummer; "
                             "oppgi meldingens interne id i stedet.")
 
@@ -187,7 +185,7 @@ def change_status(incident: Incident, status: IncidentStatus, *, by: str, at: da
     """The incident after a status change or follow-up information (``status`` the same as now)."""
     at = as_utc("at", at)
     if not incident.is_open:
-        raise IncidentError(f"Hendelsen er løst {_when(incident.resolved_at)} og kan ikke endres; "
+        raise IncidentError(f"Hendelsen er løst {written(incident.resolved_at)} og kan ikke endres; "
                             "registrer en ny hendelse.")
     if not by.strip():
         raise IncidentError("Oppgi hvem som gjør endringen.")
@@ -212,9 +210,3 @@ def log_call(incident: Incident, call: PhoneCall) -> Incident:
     if call.message_id is not None and call.message_id <= 0:
         raise IncidentError("Meldingens interne id må være et positivt tall.")
     return replace(incident, calls=(*incident.calls, call))
-
-
-def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(_OSLO).strftime("%d.%m.%Y kl. %H.%M")

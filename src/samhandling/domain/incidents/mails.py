@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from samhandling.domain.calendar import OSLO
+from samhandling.domain.clock import written
 from samhandling.domain.incidents.incident import Incident, IncidentUpdate
 
 
@@ -26,7 +26,7 @@ PHONE = "Tidskritisk informasjon om pasienter gis på telefon så lenge meldinge
 
 
 def _when(moment: datetime | None) -> str:
-    return "–" if moment is None else moment.astimezone(OSLO).strftime("%d.%m.%Y kl. %H.%M")
+    return written(moment) or "–"
 
 
 def incident_mail(incident: Incident, kind: IncidentMailKind, *, own_name: str, partner_names: dict[str, str],

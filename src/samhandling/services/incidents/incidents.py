@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from samhandling.domain.calendar import OSLO
+from samhandling.domain.clock import written
 from samhandling.domain.incidents.incident import (
     AffectedSide,
     Incident,
@@ -95,7 +95,7 @@ def update_incident(uow: UnitOfWork, incident_id: int, *, by: str, now: datetime
             if expected_end <= incident.detected_at:
                 raise IncidentError("Forventet slutt må komme etter at hendelsen ble oppdaget.")
             incident = replace(incident, expected_end=as_utc("expected_end", expected_end))
-            text = text or f"Forventet slutt er nå {_when(expected_end)}."
+            text = text or f"Forventet slutt er nå {written(expected_end)}."
         changed = change_status(incident, status or incident.status, by=by, at=now, text=text)
         uow.incidents.save(changed)
         uow.commit()
@@ -147,7 +147,3 @@ def downtime_notices_due(uow: UnitOfWork, now: datetime) -> list[Incident]:
     """The incidents whose acute-downtime notice is due at ``now`` (more than three hours, told nobody yet)."""
     with uow:
         return [i for i in uow.incidents.list() if needs_downtime_notice(i, now)]
-
-
-def _when(moment: datetime) -> str:
-    return moment.astimezone(OSLO).strftime("%d.%m.%Y kl. %H.%M")

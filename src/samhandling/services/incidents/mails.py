@@ -88,10 +88,7 @@ def tell(uow: NoticeUnitOfWork, config: NoticeConfig, *, now: datetime) -> list[
     now = as_utc("now", now)
     queued: list[OutgoingMail] = []
     with uow:
-        for incident in uow.incidents.list():
-            resolved = incident.resolved_at
-            if not incident.is_open and (resolved is None or now - resolved > RECENTLY_RESOLVED):
-                continue
+        for incident in uow.incidents.list(resolved_since=now - RECENTLY_RESOLVED):  # not the whole history
             if incident.downtime_notice_at is None:
                 if not needs_downtime_notice(incident, now):
                     continue

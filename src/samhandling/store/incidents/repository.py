@@ -51,8 +51,9 @@ class IncidentRepository(Protocol):
 
     def get(self, incident_id: int) -> Incident | None: ...
 
-    def list(self, *, open_only: bool = False, limit: int | None = None) -> builtins.list[Incident]:
-        """Newest detection first."""
+    def list(self, *, open_only: bool = False, resolved_since: datetime | None = None,
+             limit: int | None = None) -> builtins.list[Incident]:
+        """Newest detection first. ``resolved_since``: the open ones and those resolved at or after it."""
         ...
 
     def holds(self) -> builtins.list[Hold]:
@@ -115,10 +116,14 @@ class SqlIncidentRepository:
         row = self._c.execute(select(incidents).where(incidents.c.id == incident_id)).first()
         return None if row is None else self._load([row])[0]
 
-    def list(self, *, open_only: bool = False, limit: int | None = None) -> builtins.list[Incident]:
+    def list(self, *, open_only: bool = False, resolved_since: datetime | None = None,
+             limit: int | None = None) -> builtins.list[Incident]:
         query = select(incidents).order_by(incidents.c.detected_at.desc(), incidents.c.id.desc())
         if open_only:
             query = query.where(incidents.c.status != IncidentStatus.RESOLVED.value)
+        if resolved_since is not None:
+            query = query.where(or_(incidents.c.status != IncidentStatus.RESOLVED.value,
+                                    incidents.c.resolved_at >= resolved_since))
         if limit is not None:
             query = query.limit(limit)
         return self._load(builtins.list(self._c.execute(query)))
@@ -221,8 +226,10 @@ class FakeIncidentRepository:
     def get(self, incident_id: int) -> Incident | None:
         return self._store.incidents.get(incident_id)
 
-    def list(self, *, open_only: bool = False, limit: int | None = None) -> builtins.list[Incident]:
-        found = sorted((i for i in self._store.incidents.values() if i.is_open or not open_only),
+    def list(self, *, open_only: bool = False, resolved_since: datetime | None = None,
+             limit: int | None = None) -> builtins.list[Incident]:
+        found = sorted((i for i in self._store.incidents.values() if (i.is_open or not open_only) and (
+                        resolved_since is None or i.resolved_at is None or i.resolved_at >= resolved_since)),
                        key=lambda i: (i.detected_at, i.id or 0), reverse=True)
         return found if limit is None else found[:limit]
 

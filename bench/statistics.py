@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from samhandling.domain.messages import MessageState
+from samhandling.domain.messaging.messages import MessageState
 from samhandling.services.statistics.figures import StatsQuery, statistics
 from samhandling.store.database import open_engine, upgrade
-from samhandling.store.tables import journal, messages
+from samhandling.store.messaging.tables import journal, messages
 from samhandling.store.unit_of_work import SqlUnitOfWork
 
 YEAR = datetime(2026, 1, 1, tzinfo=UTC)

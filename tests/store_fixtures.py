@@ -20,10 +20,10 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from samhandling.domain.messages import Direction, MessageState, StoredMessage
+from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
 from samhandling.store.database import open_engine, upgrade
 from samhandling.store.fakes import FakeUnitOfWork
-from samhandling.store.tables import metadata
+from samhandling.store.schema import metadata
 from samhandling.store.unit_of_work import SqlUnitOfWork, UnitOfWork
 
 POSTGRES_URL = os.environ.get("SAMHANDLING_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

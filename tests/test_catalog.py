@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from samhandling.domain.messages import Direction, MessageState
-from samhandling.services.catalog import EpjCatalog
-from samhandling.services.node import NodeParts, run_once
-from samhandling.services.receive import ReceiveOptions
-from samhandling.services.send import SendOptions
+from samhandling.domain.messaging.messages import Direction, MessageState
+from samhandling.services.messaging.catalog import EpjCatalog
+from samhandling.services.messaging.node import NodeParts, run_once
+from samhandling.services.messaging.receive import ReceiveOptions
+from samhandling.services.messaging.send import SendOptions
 from samhandling.standards import dialogmelding as dm
 from samhandling.standards.message import compose, message_bytes
 from samhandling.standards.msghead import party
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.fakes import FakeUnitOfWork
-from samhandling.store.repositories import MessageQuery
+from samhandling.store.messaging.repositories import MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.directory import DirectoryTransport
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
@@ -78,7 +78,7 @@ def test_a_file_left_half_taken_by_a_crash_is_finished_once(
     data = ready_message()
     (catalog.folder(".work") / "stored-before-crash.xml").write_bytes(data)
     (catalog.folder(".work") / "not-stored.xml").write_bytes(ready_message("Et annet spørsmål"))
-    from samhandling.services.send import submit_bytes
+    from samhandling.services.messaging.send import submit_bytes
 
     submit_bytes(new_uow(), catalog.options, data)  # the crash came after storing, before moving the file
     done = catalog.run()
@@ -98,7 +98,7 @@ def test_a_send_request_taken_again_after_a_crash_is_sent_once(
     new_uow: Callable[[], UnitOfWork], tmp_path: Path, schemas: SchemaSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A JSON request has no MsgId: the node derives one from the file, so a crash after storing finds it."""
-    import samhandling.services.catalog as catalog_module
+    import samhandling.services.messaging.catalog as catalog_module
 
     catalog = catalog_for(new_uow, tmp_path / "epj", schemas)
     catalog.ensure()

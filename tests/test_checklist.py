@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from samhandling.domain.checklist import (
+from samhandling.domain.checklist.cases import (
     Answered,
     AnswerRef,
     AppRecOutcome,
@@ -45,8 +45,9 @@ from samhandling.domain.checklist import (
     read_checklist,
 )
 from samhandling.domain.identifiers import synthetic_person_id
-from samhandling.domain.parties import Party
-from samhandling.services.checklist import (
+from samhandling.domain.registers.parties import Party
+from samhandling.services.checklist.documents import build_document, document_text, missing_parts, with_patient_id
+from samhandling.services.checklist.runs import (
     ChecklistError,
     RunOptions,
     RunRequest,
@@ -55,12 +56,11 @@ from samhandling.services.checklist import (
     run_automatic,
     run_partner,
 )
-from samhandling.services.checklist_documents import build_document, document_text, missing_parts, with_patient_id
-from samhandling.services.checklist_setup import bundled_checklist, resolve_parties
-from samhandling.services.checklist_sides import Outgoing
-from samhandling.services.node import NodeParts, run_forever
-from samhandling.services.receive import ReceiveOptions
-from samhandling.services.send import SendOptions, submit_document
+from samhandling.services.checklist.setup import bundled_checklist, resolve_parties
+from samhandling.services.checklist.sides import Outgoing
+from samhandling.services.messaging.node import NodeParts, run_forever
+from samhandling.services.messaging.receive import ReceiveOptions
+from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.settings import Settings
 from samhandling.standards import dialogmelding as dm
 from samhandling.standards.message import msg_type_for
@@ -200,7 +200,7 @@ def test_what_cannot_be_seen_is_left_open_and_the_text_of_a_partner_is_judged_by
 
 
 def _evidence(*checks: bool | None, problem: str | None = None) -> MessageEvidence:
-    from samhandling.domain.checklist import CheckResult
+    from samhandling.domain.checklist.cases import CheckResult
 
     return MessageEvidence(case=1, side=Side.MUNICIPALITY, kind=DocumentKind.AVVIK, msg_id="m", sender_her_id="1",
                            receiver_her_id="2", checks=tuple(CheckResult(Check.DELIVERED, c) for c in checks),

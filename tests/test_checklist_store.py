@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from samhandling.domain.checklist import (
+from samhandling.domain.checklist.cases import (
     AppRecOutcome,
     CaseOutcome,
     CaseResult,
@@ -23,8 +23,8 @@ from samhandling.domain.checklist import (
     Side,
     Trigger,
 )
-from samhandling.services.checklist_report import report_json
-from samhandling.store.checklist_repositories import DuplicateRunError, UnknownRunError
+from samhandling.services.checklist.report import report_json
+from samhandling.store.checklist.repositories import DuplicateRunError, UnknownRunError
 from samhandling.store.unit_of_work import UnitOfWork
 
 T0 = datetime(2025, 3, 14, 9, 26, 53, 589793, tzinfo=UTC)

@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from samhandling.domain.messages import MessageState
-from samhandling.services.delivery_status import StatusSchedule, update_delivery_status
-from samhandling.services.outbox import deliver_due
-from samhandling.services.send import SendOptions, submit_document
+from samhandling.domain.messaging.messages import MessageState
+from samhandling.services.messaging.delivery_status import StatusSchedule, update_delivery_status
+from samhandling.services.messaging.outbox import deliver_due
+from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.standards import dialogmelding as dm
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Delivery, DeliveryState, ReceiverStatus

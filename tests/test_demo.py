@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from samhandling.services.demo import demo_patient
+from samhandling.demo.codec import demo_patient
 from samhandling.standards.apprec import read_apprec
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.schemas import SchemaSet

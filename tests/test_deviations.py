@@ -17,8 +17,8 @@ from samhandling.domain.deviations.deviation import (
     MeasureStatus,
 )
 from samhandling.domain.incidents.incident import AffectedSide
-from samhandling.domain.messages import Direction, MessageState, StoredMessage
-from samhandling.domain.monitoring import Alert, AlertCause
+from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
+from samhandling.domain.monitoring.rules import Alert, AlertCause
 from samhandling.services.deviations import register as service
 from samhandling.services.deviations import report as reports
 from samhandling.services.incidents.incidents import IncidentForm, register_incident
@@ -130,7 +130,7 @@ def test_overdue_measures_are_alerted_once_to_our_own_side_and_the_alert_resolve
     new_uow: Callable[[], UnitOfWork],
 ) -> None:
     from samhandling.domain.calendar import WorkingCalendar
-    from samhandling.services.monitor import MonitorConfig, evaluate
+    from samhandling.services.monitoring.monitor import MonitorConfig, evaluate
 
     register(new_uow, HOSPITAL + MUNICIPALITY, local_her_ids={"8100"})
     form = service.DeviationForm(title="Feil mottaker", description="Gikk til feil tjeneste.",
@@ -158,7 +158,7 @@ def test_overdue_measures_are_alerted_once_to_our_own_side_and_the_alert_resolve
 def test_a_failed_checklist_case_is_a_broken_procedure_rule_registered_once(
     new_uow: Callable[[], UnitOfWork],
 ) -> None:
-    from samhandling.services.checklist_report import report_json as checklist_json
+    from samhandling.services.checklist.report import report_json as checklist_json
     from tests.test_checklist_store import a_run
 
     register(new_uow, HOSPITAL + MUNICIPALITY, local_her_ids={"8100"})

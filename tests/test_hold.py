@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from samhandling.domain.incidents.hold import HoldError
-from samhandling.domain.messages import MessageState
+from samhandling.domain.messaging.messages import MessageState
 from samhandling.services.incidents.holds import held_message_ids, holds_now, place_hold, release_hold
-from samhandling.services.outbox import deliver_due
-from samhandling.services.send import SendOptions, submit_document
+from samhandling.services.messaging.outbox import deliver_due
+from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.standards import dialogmelding as dm
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.unit_of_work import UnitOfWork

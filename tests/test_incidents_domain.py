@@ -18,7 +18,7 @@ from samhandling.domain.incidents.incident import (
     new_incident,
 )
 from samhandling.domain.incidents.proposals import propose_incidents
-from samhandling.domain.monitoring import Alert, AlertCause
+from samhandling.domain.monitoring.rules import Alert, AlertCause
 
 DETECTED = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

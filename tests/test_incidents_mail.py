@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from samhandling.domain.contacts import ContactPoint, ContactPurpose
 from samhandling.domain.incidents.incident import AffectedSide, IncidentStatus
+from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
 from samhandling.services.incidents import incidents as service
 from samhandling.services.incidents.mails import tell
-from samhandling.services.mail import SmtpServer as Smtp
+from samhandling.services.mail.smtp import SmtpServer as Smtp
 from samhandling.services.notices.config import NoticeConfig
 from samhandling.services.notices.sending import deliver_notices
 from samhandling.store.notices.unit_of_work import NoticeUnitOfWork

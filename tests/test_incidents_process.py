@@ -10,9 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from samhandling.bootstrap import bootstrap
-from samhandling.domain.contacts import ContactPoint, ContactPurpose
-from samhandling.domain.messages import utc_now
-from samhandling.domain.registers import PartnerCategory, PartnerProfile
+from samhandling.domain.messaging.messages import utc_now
+from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
+from samhandling.domain.registers.partners import PartnerCategory, PartnerProfile
 from samhandling.settings import Settings
 from tests.monitor_helpers import start_smtp
 from tests.test_node_process import node_env

@@ -19,25 +19,25 @@ from pathlib import Path
 
 import pytest
 
-from samhandling.domain.contacts import ContactPoint, ContactPurpose
-from samhandling.domain.messages import Direction, MessageState, StoredMessage
-from samhandling.domain.monitoring import AlertCause, AlertState, ReceiptDeadlines
-from samhandling.domain.parties import Party
-from samhandling.domain.registers import PartnerCategory, PartnerProfile
-from samhandling.services.line_test import ping, settle_line_tests
-from samhandling.services.monitor import MonitorConfig, evaluate, resolve_alert, status
-from samhandling.services.monitor_step import MonitorStep
-from samhandling.services.node import NodeParts, run_once
-from samhandling.services.notify import NotifyConfig, SmtpServer
-from samhandling.services.receive import ReceiveOptions
-from samhandling.services.send import SendOptions, submit_document
-from samhandling.services.transport_health import MonitoredTransport
+from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
+from samhandling.domain.monitoring.rules import AlertCause, AlertState, ReceiptDeadlines
+from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
+from samhandling.domain.registers.parties import Party
+from samhandling.domain.registers.partners import PartnerCategory, PartnerProfile
+from samhandling.services.messaging.node import NodeParts, run_once
+from samhandling.services.messaging.receive import ReceiveOptions
+from samhandling.services.messaging.send import SendOptions, submit_document
+from samhandling.services.monitoring.line_test import ping, settle_line_tests
+from samhandling.services.monitoring.monitor import MonitorConfig, evaluate, resolve_alert, status
+from samhandling.services.monitoring.notify import NotifyConfig, SmtpServer
+from samhandling.services.monitoring.step import MonitorStep
+from samhandling.services.monitoring.transport_health import MonitoredTransport
 from samhandling.standards.msghead import read_msghead
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.plo import examples
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.fakes import FakeUnitOfWork
-from samhandling.store.repositories import Backoff, MessageQuery, PatientEntry
+from samhandling.store.messaging.repositories import Backoff, MessageQuery, PatientEntry
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.directory import DirectoryTransport
 from tests.monitor_helpers import (
@@ -407,8 +407,8 @@ def test_per_type_deadlines_and_an_evaluation_at_an_earlier_moment(region: Regio
 
 
 def test_the_partner_is_its_organisation() -> None:
-    from samhandling.domain.parties import Parties
-    from samhandling.services.monitor import partner_resolver
+    from samhandling.domain.registers.parties import Parties
+    from samhandling.services.monitoring.monitor import partner_resolver
 
     partner_of = partner_resolver(Parties([*HOSPITAL, *MUNICIPALITY,
                                            Party(her_id="9000", name="Legekontoret", kind="service")]))

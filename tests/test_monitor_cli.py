@@ -20,9 +20,9 @@ import pytest
 
 from samhandling.bootstrap import bootstrap
 from samhandling.domain.calendar import OSLO, WorkingCalendar
-from samhandling.domain.contacts import ContactPoint, ContactPurpose
-from samhandling.domain.monitoring import AlertCause
-from samhandling.domain.registers import PartnerCategory, PartnerProfile
+from samhandling.domain.monitoring.rules import AlertCause
+from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
+from samhandling.domain.registers.partners import PartnerCategory, PartnerProfile
 from samhandling.settings import Settings
 from tests.conftest import needs_real_thread_waits
 from tests.monitor_helpers import OWN, PARTNER_CONTACT, assert_no_person_ids, free_port, smtp

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from samhandling.domain.parties import Parties, Party, PartyKind
-from samhandling.services.line_test import (
+from samhandling.domain.registers.parties import Parties, Party, PartyKind
+from samhandling.services.messaging.send import SendOptions
+from samhandling.services.monitoring.line_test import (
     LINE_TEST_TEXT,
     LineTestError,
     due_line_tests,
@@ -16,13 +17,12 @@ from samhandling.services.line_test import (
     local_sender,
     start_line_test,
 )
-from samhandling.services.send import SendOptions
 from samhandling.standards.message import compose, message_bytes
 from samhandling.standards.msghead import party
 from samhandling.standards.schemas import SchemaSet
 from samhandling.standards.validation import TEST_PROCESSING_STATUS, is_test_message, validate_message
 from samhandling.store.fakes import FakeUnitOfWork
-from samhandling.store.monitor_repositories import LineTest
+from samhandling.store.monitoring.repositories import LineTest
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
 
 T = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from samhandling.domain.contacts import ContactPoint, ContactPurpose
-from samhandling.domain.monitoring import Alert, AlertCause
-from samhandling.domain.parties import Party, PartyKind
-from samhandling.domain.registers import PartnerProfile
-from samhandling.services.metrics import render_metrics
-from samhandling.services.notify import (
+from samhandling.domain.monitoring.rules import Alert, AlertCause
+from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
+from samhandling.domain.registers.parties import Party, PartyKind
+from samhandling.domain.registers.partners import PartnerProfile
+from samhandling.services.monitoring.metrics import render_metrics
+from samhandling.services.monitoring.notify import (
     NotifyConfig,
     SmtpServer,
     SmtpUrlError,

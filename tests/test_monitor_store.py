@@ -10,10 +10,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from samhandling.domain.messages import MessageState
-from samhandling.domain.monitoring import Alert, AlertCause, QueueSample
-from samhandling.store import monitor_repositories
-from samhandling.store.monitor_repositories import (
+from samhandling.domain.messaging.messages import MessageState
+from samhandling.domain.monitoring.rules import Alert, AlertCause, QueueSample
+from samhandling.store.monitoring import repositories as monitor_repositories
+from samhandling.store.monitoring.repositories import (
     AttemptKind,
     DuplicateOpenAlertError,
     LineTest,

@@ -15,8 +15,8 @@ from samhandling.domain.calendar import OSLO, WorkingCalendar
 from samhandling.domain.deviations.deviation import Deviation, DeviationCategory, DeviationSeverity, Measure
 from samhandling.domain.deviations.overdue import evaluate_overdue_measures
 from samhandling.domain.identifiers import synthetic_person_id
-from samhandling.domain.messages import Direction, MessageState, StoredMessage
-from samhandling.domain.monitoring import (
+from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
+from samhandling.domain.monitoring.rules import (
     Alert,
     AlertCause,
     AlertState,

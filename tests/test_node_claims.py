@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from samhandling.domain.messages import MessageState, receipt_move
-from samhandling.services.node import release_dead_claims
+from samhandling.domain.messaging.messages import MessageState, receipt_move
+from samhandling.services.messaging.node import release_dead_claims
 from samhandling.store.unit_of_work import UnitOfWork
 from tests.store_fixtures import outgoing
 

@@ -15,22 +15,22 @@ from pathlib import Path
 
 import pytest
 
-from samhandling.domain.messages import Direction, MessageState, StoredMessage
-from samhandling.domain.monitoring import AlertCause
-from samhandling.domain.parties import Party
-from samhandling.services import node as node_loop
-from samhandling.services.delivery_status import update_delivery_status
-from samhandling.services.monitor import MonitorConfig, gather
-from samhandling.services.node import run_once
-from samhandling.services.receive import receive_message
-from samhandling.services.send import SendOptions, submit_document
+from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
+from samhandling.domain.monitoring.rules import AlertCause
+from samhandling.domain.registers.parties import Party
+from samhandling.services.messaging import node as node_loop
+from samhandling.services.messaging.delivery_status import update_delivery_status
+from samhandling.services.messaging.node import run_once
+from samhandling.services.messaging.receive import receive_message
+from samhandling.services.messaging.send import SendOptions, submit_document
+from samhandling.services.monitoring.monitor import MonitorConfig, gather
 from samhandling.standards import apprec as ar
 from samhandling.standards import dialogmelding as dm
 from samhandling.standards.message import to_bytes
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.schemas import SchemaSet
 from samhandling.standards.validation import validate_message
-from samhandling.store.repositories import MessageQuery
+from samhandling.store.messaging.repositories import MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Inbound
 from tests.conftest import needs_real_thread_waits

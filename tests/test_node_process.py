@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 from samhandling.bootstrap import bootstrap
-from samhandling.domain.messages import Direction, MessageState
-from samhandling.services.send import SendOptions, submit_document
+from samhandling.domain.messaging.messages import Direction, MessageState
+from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.settings import Settings
 from samhandling.standards import dialogmelding as dm
-from samhandling.store.repositories import MessageQuery
+from samhandling.store.messaging.repositories import MessageQuery
 from tests.conftest import needs_real_thread_waits
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
 

@@ -15,7 +15,7 @@ from samhandling.domain.notices.freeze import FreezeKind, FreezePeriod
 from samhandling.domain.notices.model import Audience, NoticeError, NoticeKind, NoticeStatus, local_moment
 from samhandling.domain.notices.recipients import RecipientState
 from samhandling.domain.notices.tokens import TokenError
-from samhandling.services.mail import SmtpServer as Smtp
+from samhandling.services.mail.smtp import SmtpServer as Smtp
 from samhandling.services.notices.acks import acknowledge_by_hand, acknowledge_link, follow_up, overdue
 from samhandling.services.notices.authoring import (
     advance,
@@ -237,7 +237,7 @@ def test_overdue_answers_are_reminded_once_then_escalated_once(ready: Callable[[
         (breach,) = [d for d in uow.deviations.list() if (d.source_ref or "").startswith(f"notice:{notice.id}:")]
     assert breach.title == f"Varsel {notice.id} er ikke bekreftet innen to arbeidsdager"
     assert breach.partner_her_ids == (HAMAR,)
-    from samhandling.domain.monitoring import AlertCause
+    from samhandling.domain.monitoring.rules import AlertCause
     from samhandling.services.notices.monitoring import notice_findings
 
     with ready() as uow:
@@ -251,7 +251,7 @@ def test_overdue_answers_are_reminded_once_then_escalated_once(ready: Callable[[
 
 def test_our_expiring_certificate_proposes_one_certificate_notice(ready: Callable[[], NoticeUnitOfWork],
                                                                   smtp: SmtpServer) -> None:
-    from samhandling.domain.certificates import Certificate, CertificateUsage
+    from samhandling.domain.registers.certificates import Certificate, CertificateUsage
     from samhandling.services.notices import NoticeStep
     from samhandling.services.notices.certificates import propose_certificate_notices
     from tests.notice_helpers import HOSPITAL
@@ -275,9 +275,9 @@ def test_our_expiring_certificate_proposes_one_certificate_notice(ready: Callabl
 
 def test_the_monitoring_alerts_our_meldingsansvarlig_once_for_an_unanswered_notice(
         ready: Callable[[], NoticeUnitOfWork], smtp: SmtpServer) -> None:
-    from samhandling.domain.monitoring import AlertCause
-    from samhandling.services.monitor import MonitorConfig, evaluate
-    from samhandling.services.notify import NotifyConfig
+    from samhandling.domain.monitoring.rules import AlertCause
+    from samhandling.services.monitoring.monitor import MonitorConfig, evaluate
+    from samhandling.services.monitoring.notify import NotifyConfig
 
     config = config_for(smtp)
     first = create_notice(ready, upgrade_notice(), by="kari", now=NOW)

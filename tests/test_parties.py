@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from samhandling.domain.identifiers import her_id_order
-from samhandling.domain.parties import Party, PartyKind
-from samhandling.services.parties import (
+from samhandling.domain.registers.parties import Party, PartyKind
+from samhandling.services.registers.parties import (
     PartyImportError,
     PartySource,
     import_parties,

@@ -16,8 +16,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from samhandling.domain.identifiers import PersonIdKind, mask_person_id, synthetic_person_id
-from samhandling.services.parties import PartySource, import_parties
-from samhandling.services.patients import (
+from samhandling.services.registers.parties import PartySource, import_parties
+from samhandling.services.registers.patients import (
     PatientDirectoryError,
     PatientSource,
     import_patients,
@@ -25,8 +25,8 @@ from samhandling.services.patients import (
     patient_json,
 )
 from samhandling.store.database import current_revision, downgrade, upgrade
-from samhandling.store.repositories import PatientEntry, UnknownPartyError
-from samhandling.store.tables import metadata
+from samhandling.store.messaging.repositories import PatientEntry, UnknownPartyError
+from samhandling.store.schema import metadata
 from samhandling.store.unit_of_work import UnitOfWork
 from tests.store_fixtures import PATIENT
 from tests.test_cli import run

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import pytest
 
-from samhandling.domain.messages import MessageState
-from samhandling.services.receive import ReceiveOptions, receive_message
+from samhandling.domain.messaging.messages import MessageState
+from samhandling.services.messaging.receive import ReceiveOptions, receive_message
 from samhandling.standards import dialogmelding as dm
 from samhandling.standards.kith import CS, TS
 from samhandling.standards.message import compose, message_bytes

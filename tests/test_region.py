@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from samhandling.services.region import parties_json, prepare_node, start_message_server
+from samhandling.msh.region import parties_json, prepare_node, start_message_server
 from samhandling.standards.plo import examples
 from samhandling.standards.registry import write_content
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient

@@ -14,15 +14,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from samhandling.domain.agreements import Agreement, AgreementArea, AgreementStatus
-from samhandling.domain.certificates import (
+from samhandling.domain.registers.agreements import Agreement, AgreementArea, AgreementStatus
+from samhandling.domain.registers.certificates import (
     Certificate,
     CertificateUsage,
     expiring,
     normalise_serial,
     usage_from_key_usage,
 )
-from samhandling.domain.contacts import (
+from samhandling.domain.registers.contacts import (
     ContactPoint,
     ContactPurpose,
     DeviationReason,
@@ -33,14 +33,14 @@ from samhandling.domain.contacts import (
     normalise_phone,
     standard_address,
 )
-from samhandling.domain.registers import (
+from samhandling.domain.registers.partners import (
     HIDDEN,
     Municipality,
     PartnerProfile,
     field_changes,
     organisation_number_problem,
 )
-from samhandling.services.municipalities import bundled_seed, read_seed
+from samhandling.services.registers.municipalities import bundled_seed, read_seed
 from samhandling.standards.cpp import CppError, read_certificates, read_cpp, read_register_details
 from samhandling.standards.parsing import parse_xml
 

@@ -16,13 +16,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from samhandling.domain.agreements import Agreement, AgreementArea, AgreementStatus
-from samhandling.domain.certificates import Certificate, CertificateUsage
-from samhandling.domain.contacts import ContactPoint, ContactPurpose
-from samhandling.domain.parties import Party, PartyKind
-from samhandling.domain.registers import HIDDEN, Action, Entity, MessageCapability, Municipality, PartnerCategory
-from samhandling.domain.registers import PartnerProfile as Profile
-from samhandling.services.agreements import (
+from samhandling.domain.registers.agreements import Agreement, AgreementArea, AgreementStatus
+from samhandling.domain.registers.certificates import Certificate, CertificateUsage
+from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
+from samhandling.domain.registers.parties import Party, PartyKind
+from samhandling.domain.registers.partners import (
+    HIDDEN,
+    Action,
+    Entity,
+    MessageCapability,
+    Municipality,
+    PartnerCategory,
+)
+from samhandling.domain.registers.partners import PartnerProfile as Profile
+from samhandling.services.registers.agreements import (
     AGREEMENT_COLUMNS,
     AgreementFields,
     add_agreement,
@@ -34,15 +41,15 @@ from samhandling.services.agreements import (
     import_agreements,
     list_agreements,
 )
-from samhandling.services.certificates import (
+from samhandling.services.registers.certificates import (
     add_certificate,
     expiring_certificates,
     import_certificate_file,
     list_certificates,
     remove_certificate,
 )
-from samhandling.services.contact_sheet import contact_sheet, contacts_html, contacts_pdf
-from samhandling.services.contacts import (
+from samhandling.services.registers.contact_sheet import contact_sheet, contacts_html, contacts_pdf
+from samhandling.services.registers.contacts import (
     CONTACT_COLUMNS,
     ContactFields,
     add_contact,
@@ -56,7 +63,8 @@ from samhandling.services.contacts import (
     list_contacts,
     remove_contact,
 )
-from samhandling.services.municipalities import (
+from samhandling.services.registers.journal import RegisterInputError, change_json, journal_entries
+from samhandling.services.registers.municipalities import (
     SEED_ACTOR,
     ensure_seeded,
     list_municipalities,
@@ -64,8 +72,8 @@ from samhandling.services.municipalities import (
     read_seed,
     resolve_municipality,
 )
-from samhandling.services.parties import PartySource
-from samhandling.services.partners import (
+from samhandling.services.registers.parties import PartySource
+from samhandling.services.registers.partners import (
     PartnerFields,
     add_partner,
     edit_partner,
@@ -78,14 +86,13 @@ from samhandling.services.partners import (
     list_partners,
     receives_summary,
 )
-from samhandling.services.register_journal import RegisterInputError, change_json, journal_entries
-from samhandling.store.register_repositories import (
+from samhandling.store.messaging.repositories import UnknownPartyError
+from samhandling.store.registers.repositories import (
     DuplicatePartnerError,
     MunicipalityInUseError,
     UnknownMunicipalityError,
     UnknownPartnerError,
 )
-from samhandling.store.repositories import UnknownPartyError
 from samhandling.store.unit_of_work import UnitOfWork
 from tests.test_registers import make_certificate
 

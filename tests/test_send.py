@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from samhandling.domain.identifiers import synthetic_person_id
-from samhandling.domain.messages import Direction, MessageState
-from samhandling.domain.parties import Party, PartyKind
-from samhandling.services.node import NodeParts, run_once
-from samhandling.services.outbox import deliver_due
-from samhandling.services.receive import ReceiveOptions
-from samhandling.services.send import (
+from samhandling.domain.messaging.messages import Direction, MessageState
+from samhandling.domain.registers.parties import Party, PartyKind
+from samhandling.services.messaging.node import NodeParts, run_once
+from samhandling.services.messaging.outbox import deliver_due
+from samhandling.services.messaging.receive import ReceiveOptions
+from samhandling.services.messaging.send import (
     SendOptions,
     SendRefusedError,
     address,
@@ -31,7 +31,7 @@ from samhandling.standards.parsing import parse_xml
 from samhandling.standards.plo import examples
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.fakes import FakeUnitOfWork
-from samhandling.store.repositories import Backoff, MessageQuery
+from samhandling.store.messaging.repositories import Backoff, MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Delivery, Envelope, TransportError
 from samhandling.transport.directory import DirectoryTransport
@@ -80,7 +80,7 @@ def queued(new_uow: Callable[[], UnitOfWork]) -> list:  # type: ignore[type-arg]
 
 
 def test_address_follows_the_register_down_to_the_person() -> None:
-    from samhandling.domain.parties import Parties
+    from samhandling.domain.registers.parties import Parties
 
     parties = Parties(HOSPITAL)
     org = address(parties, "8102")
@@ -154,7 +154,7 @@ def test_a_ready_message_from_the_epj_is_stored_byte_for_byte_and_only_once(
 def test_a_reply_goes_to_the_sender_with_conversation_ref(
     new_uow: Callable[[], UnitOfWork], samples_dir: Path, schemas: SchemaSet, options: SendOptions
 ) -> None:
-    from samhandling.services.receive import receive_message
+    from samhandling.services.messaging.receive import receive_message
 
     # The municipality (Alvdal, 99387/5078) received a Forespørsel from the GP office 91096/91101.
     register(new_uow, [
@@ -275,7 +275,7 @@ def test_two_nodes_exchange_a_message_and_its_apprec_over_a_shared_folder(
 def test_the_node_loop_outlives_a_failing_pass(hospital: Callable[[], UnitOfWork]) -> None:
     import threading
 
-    from samhandling.services.node import run_forever
+    from samhandling.services.messaging.node import run_forever
 
     stop = threading.Event()
     passes: list[int] = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from samhandling.domain.calendar import WorkingCalendar
-from samhandling.domain.messages import Direction
-from samhandling.domain.monitoring import ReceiptDeadlines
+from samhandling.domain.messaging.messages import Direction
+from samhandling.domain.monitoring.rules import ReceiptDeadlines
 from samhandling.domain.statistics import (
     MessageFacts,
     Receipt,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from samhandling.domain.messages import MessageState
+from samhandling.domain.messaging.messages import MessageState
 from samhandling.services.statistics.figures import StatsQuery, statistics
 from samhandling.store.unit_of_work import UnitOfWork
 from tests.store_fixtures import incoming, outgoing

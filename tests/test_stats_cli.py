@@ -12,7 +12,7 @@ import pytest
 
 from samhandling import cli
 from samhandling.bootstrap import bootstrap
-from samhandling.domain.messages import MessageState
+from samhandling.domain.messaging.messages import MessageState
 from samhandling.settings import load_settings
 from tests.store_fixtures import outgoing
 

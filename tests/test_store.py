@@ -22,7 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, insert, inspect
 from sqlalchemy.exc import IntegrityError
 
-from samhandling.domain.messages import (
+from samhandling.domain.messaging.messages import (
     INCOMING_STATES,
     INITIAL_STATE,
     OUTGOING_STATES,
@@ -35,7 +35,7 @@ from samhandling.domain.messages import (
     can_move,
     redact_person_ids,
 )
-from samhandling.domain.parties import Parties, Party, PartyKind
+from samhandling.domain.registers.parties import Parties, Party, PartyKind
 from samhandling.settings import Settings
 from samhandling.store.database import (
     current_revision,
@@ -46,7 +46,7 @@ from samhandling.store.database import (
     upgrade,
 )
 from samhandling.store.fakes import FakeUnitOfWork
-from samhandling.store.repositories import (
+from samhandling.store.messaging.repositories import (
     Backoff,
     DuplicateMessageError,
     DuplicatePartyError,
@@ -54,7 +54,8 @@ from samhandling.store.repositories import (
     MessageQuery,
     UnknownMessageError,
 )
-from samhandling.store.tables import messages, metadata
+from samhandling.store.messaging.tables import messages
+from samhandling.store.schema import metadata
 from samhandling.store.unit_of_work import SqlUnitOfWork, UnitOfWork
 from tests.store_fixtures import (
     HOME_CARE,

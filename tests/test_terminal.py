@@ -105,7 +105,7 @@ def test_ctrl_c_in_a_command_is_one_line(tmp_path: Path, monkeypatch: pytest.Mon
     def interrupted() -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("samhandling.commands.common.load_settings", interrupted)
+    monkeypatch.setattr("samhandling.cli.common.load_settings", interrupted)
     result = run_cli("messages", "list", home=tmp_path)
     assert result.returncode == 130
     assert result.stderr.strip() == "Avbrutt."
@@ -115,10 +115,10 @@ def test_ctrl_c_while_starting_is_one_line(monkeypatch: pytest.MonkeyPatch, caps
                                            ) -> None:
     class Interrupting:
         def find_spec(self, name: str, *_: object) -> None:
-            if name == "samhandling.cli":
+            if name == "samhandling.cli.app":
                 raise KeyboardInterrupt
 
-    monkeypatch.delitem(sys.modules, "samhandling.cli")
+    monkeypatch.delitem(sys.modules, "samhandling.cli.app")
     monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
     from samhandling.entry import main
 
@@ -468,7 +468,7 @@ def test_messages_search_and_export(tmp_path: Path, schema_dir: Path) -> None:
 
 
 def test_norwegian_dates_are_accepted_where_dates_are_typed(tmp_path: Path) -> None:
-    from samhandling.commands.common import norwegian_to_iso
+    from samhandling.cli.common import norwegian_to_iso
 
     assert norwegian_to_iso("01.03.2025") == "2025-03-01"
     assert norwegian_to_iso("1.3.2025 kl. 14.30") == "2025-03-01T14:30"

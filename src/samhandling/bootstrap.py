@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy import Engine
 
-from samhandling.services.catalog import EpjCatalog
-from samhandling.services.delivery_status import update_delivery_status
-from samhandling.services.monitor_step import MonitorStep
+from samhandling.services.messaging.catalog import EpjCatalog
+from samhandling.services.messaging.delivery_status import update_delivery_status
+from samhandling.services.messaging.receive import ReceiveOptions
+from samhandling.services.messaging.send import SendOptions
+from samhandling.services.monitoring.step import MonitorStep
 from samhandling.services.notices.config import NoticeConfig
-from samhandling.services.receive import ReceiveOptions
-from samhandling.services.send import SendOptions
 from samhandling.settings import Settings, load_settings
 from samhandling.store.database import open_engine, upgrade
 from samhandling.store.notices.unit_of_work import SqlNoticeUnitOfWork
@@ -117,8 +117,8 @@ class Node:
         """The notices' settings; raises ConfigurationError for settings that cannot be used."""
         from samhandling.domain.notices.freeze import FreezeDefaults
         from samhandling.domain.notices.model import NoticeError
-        from samhandling.services.mail import SmtpServer, SmtpUrlError
-        from samhandling.services.notify import split_addresses
+        from samhandling.services.mail.smtp import SmtpServer, SmtpUrlError
+        from samhandling.services.monitoring.notify import split_addresses
 
         cfg = self.settings
         try:

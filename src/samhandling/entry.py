@@ -7,7 +7,7 @@ import sys
 
 def main() -> None:
     try:
-        from samhandling.cli import main as cli_main
+        from samhandling.cli.app import main as cli_main
     except KeyboardInterrupt:
         sys.stderr.write("Avbrutt.\n")
         sys.exit(130)

@@ -23,14 +23,14 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from samhandling.bootstrap import Node, bootstrap
-from samhandling.services.region import (
+from samhandling.msh.region import (
     MessageServer,
     RegionNode,
     parties_json,
     prepare_node,
     start_message_server,
 )
-from samhandling.services.send import SendOptions, submit_document
+from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.settings import Settings
 from samhandling.standards import dialogmelding as dm
 from tests.soak.proxy import DatabaseProxy

@@ -1,6 +1,6 @@
 """The command line in process, as a user runs it: argv, environment and streams swapped for one call.
 
-``run_cli`` calls :func:`samhandling.cli.main` (the real entry point, with its one-line error handling) and
+``run_cli`` calls :func:`samhandling.cli.app.main` (the real entry point, with its one-line error handling) and
 returns the exit code and what was written to stdout and stderr. It asserts that no traceback reached the
 user. Use it for most CLI tests; real processes only for journeys (signals, crashes, several nodes).
 """
@@ -54,7 +54,7 @@ def run_cli(*args: str | Path, home: Path | None = None, env: Mapping[str, str] 
             stdin: str = "", columns: int = 80) -> CliResult:
     """Run ``samhandling ARGS`` in this process. ``home`` sets SAMHANDLING_HOME; every other SAMHANDLING_*
     variable of the test process is removed, then ``env`` is applied."""
-    from samhandling.cli import main
+    from samhandling.cli.app import main
 
     environment = {"COLUMNS": str(columns)}
     if home is not None:

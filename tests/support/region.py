@@ -16,12 +16,12 @@ from pathlib import Path
 import uvicorn
 from sqlalchemy import Engine
 
-from samhandling.domain.parties import Parties, Party
+from samhandling.domain.registers.parties import Parties, Party
 from samhandling.msh.app import create_app
 from samhandling.msh.tokens import issue_token
-from samhandling.services.delivery_status import update_delivery_status
-from samhandling.services.node import NodeParts
-from samhandling.services.receive import ReceiveOptions
+from samhandling.services.messaging.delivery_status import update_delivery_status
+from samhandling.services.messaging.node import NodeParts
+from samhandling.services.messaging.receive import ReceiveOptions
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.database import open_engine, upgrade
 from samhandling.store.unit_of_work import SqlUnitOfWork, UnitOfWork

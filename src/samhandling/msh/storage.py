@@ -1,6 +1,6 @@
 """Storage of the local message server: posted business documents and their delivery to each receiver.
 
-Tables ``msh_messages`` and ``msh_deliveries`` (:mod:`samhandling.store.tables`, migration 0005) live in the
+Tables ``msh_messages`` and ``msh_deliveries`` (:mod:`samhandling.store.messaging.tables`, migration 0005) live in the
 node's database and schema history. A :class:`MessageServerRepository` works on one connection inside the
 caller's transaction (:func:`transaction`) and never commits; operations that write more than one row run
 in a savepoint, so they happen entirely or not at all.
@@ -25,8 +25,8 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
-from samhandling.domain.messages import as_utc
-from samhandling.store.tables import msh_deliveries, msh_messages
+from samhandling.domain.messaging.messages import as_utc
+from samhandling.store.messaging.tables import msh_deliveries, msh_messages
 from samhandling.transport.base import DeliveryState
 
 

@@ -39,7 +39,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
-from samhandling.domain.certificates import CertificateUsage, usage_from_key_usage
+from samhandling.domain.registers.certificates import CertificateUsage, usage_from_key_usage
 from samhandling.standards.adresseregister import CP
 from samhandling.standards.parsing import DEFAULT_MAX_BYTES, parse_xml
 

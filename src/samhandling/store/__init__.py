@@ -2,12 +2,12 @@
 communication parties, and the outbox for the transport.
 
 The services use a unit of work (:mod:`samhandling.store.unit_of_work`) and its repositories
-(:mod:`samhandling.store.repositories`); :mod:`samhandling.store.database` opens the database and brings
+(:mod:`samhandling.store.messaging.repositories`); :mod:`samhandling.store.database` opens the database and brings
 it to the newest schema with the migrations shipped in ``migrations/``.
 """
 
 from samhandling.store.database import open_engine, upgrade
-from samhandling.store.repositories import (
+from samhandling.store.messaging.repositories import (
     Backoff,
     DuplicateMessageError,
     DuplicatePartyError,

@@ -18,7 +18,7 @@ from samhandling.domain.deviations.deviation import Deviation
 from samhandling.domain.identifiers import her_id_order
 from samhandling.domain.incidents.hold import Hold, holding, recipient_chain
 from samhandling.domain.incidents.incident import Incident
-from samhandling.domain.messages import (
+from samhandling.domain.messaging.messages import (
     Direction,
     InvalidTransitionError,
     JournalEntry,
@@ -29,13 +29,11 @@ from samhandling.domain.messages import (
     redact_person_ids,
     utc_now,
 )
-from samhandling.domain.parties import Parties, Party, PartyKind
-from samhandling.store.checklist_repositories import FakeChecklist, StoredRun
+from samhandling.domain.registers.parties import Parties, Party, PartyKind
+from samhandling.store.checklist.repositories import FakeChecklist, StoredRun
 from samhandling.store.deviations.repository import FakeDeviationRepository
 from samhandling.store.incidents.repository import FakeIncidentRepository
-from samhandling.store.monitor_repositories import FakeMonitorRepository, MonitorData
-from samhandling.store.register_repositories import FakeRegisters, RegisterData
-from samhandling.store.repositories import (
+from samhandling.store.messaging.repositories import (
     DEFAULT_LEASE,
     HANDED_OVER_STATES,
     MAX_ERROR_TEXT,
@@ -51,6 +49,8 @@ from samhandling.store.repositories import (
     clean_error,
     new_message_problem,
 )
+from samhandling.store.monitoring.repositories import FakeMonitorRepository, MonitorData
+from samhandling.store.registers.repositories import FakeRegisters, RegisterData
 from samhandling.store.statistics.repository import FakeStatisticsRepository
 
 

@@ -17,12 +17,10 @@ from typing import Protocol, Self
 
 from sqlalchemy import Connection, Engine
 
-from samhandling.store.checklist_repositories import ChecklistRepository, SqlChecklist
+from samhandling.store.checklist.repositories import ChecklistRepository, SqlChecklist
 from samhandling.store.deviations.repository import DeviationRepository, SqlDeviationRepository
 from samhandling.store.incidents.repository import IncidentRepository, SqlIncidentRepository
-from samhandling.store.monitor_repositories import MonitorRepository, SqlMonitorRepository
-from samhandling.store.register_repositories import RegisterRepositories, SqlRegisters
-from samhandling.store.repositories import (
+from samhandling.store.messaging.repositories import (
     HandoverRepository,
     MessageRepository,
     OutboxRepository,
@@ -34,6 +32,8 @@ from samhandling.store.repositories import (
     SqlPartyRepository,
     SqlPatientRepository,
 )
+from samhandling.store.monitoring.repositories import MonitorRepository, SqlMonitorRepository
+from samhandling.store.registers.repositories import RegisterRepositories, SqlRegisters
 from samhandling.store.statistics.repository import SqlStatisticsRepository, StatisticsRepository
 
 

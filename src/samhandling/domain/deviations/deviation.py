@@ -17,7 +17,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from samhandling.domain.identifiers import holds_person_id
-from samhandling.domain.messages import as_utc
+from samhandling.domain.messaging.messages import as_utc
 
 _TEXT_LIMIT = 4000
 _OSLO = ZoneInfo("Europe/Oslo")

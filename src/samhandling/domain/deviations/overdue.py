@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 
 from samhandling.domain.calendar import OSLO
 from samhandling.domain.deviations.deviation import Deviation, DeviationStatus
-from samhandling.domain.monitoring import AlertCause, Finding
+from samhandling.domain.monitoring.rules import AlertCause, Finding
 
 
 def evaluate_overdue_measures(deviations: Iterable[Deviation], today: date) -> list[Finding]:

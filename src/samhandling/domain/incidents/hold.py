@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from samhandling.domain.identifiers import HerId
-from samhandling.domain.parties import Party
+from samhandling.domain.registers.parties import Party
 
 ALL = "*"
 """The target of a hold on the whole transport."""

@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from samhandling.domain.clock import written
 from samhandling.domain.identifiers import holds_person_id
-from samhandling.domain.messages import as_utc
+from samhandling.domain.messaging.messages import as_utc
 
 DOWNTIME_NOTICE_AFTER = timedelta(hours=3)
 """How long an incident must last, or be expected to last, before the acute-downtime contacts are told

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from samhandling.domain.incidents.incident import AffectedSide, Incident
-from samhandling.domain.monitoring import Alert, AlertCause
+from samhandling.domain.monitoring.rules import Alert, AlertCause
 
 MANY_PARTNERS = 3
 """Receipts missing at this many partners at once point at our side, not at each partner."""

@@ -24,9 +24,9 @@ from enum import StrEnum
 from holidays.countries.norway import Norway
 
 from samhandling.domain.calendar import OSLO
-from samhandling.domain.messages import as_utc
+from samhandling.domain.messaging.messages import as_utc
 from samhandling.domain.notices.model import NoticeError
-from samhandling.domain.registers import clean_text
+from samhandling.domain.registers.partners import clean_text
 
 OWN = ""
 """The organisation key of our own organisation (a partner's is its HER-id)."""

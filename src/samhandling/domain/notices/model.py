@@ -20,10 +20,10 @@ from enum import StrEnum
 from typing import Any
 
 from samhandling.domain.calendar import OSLO
-from samhandling.domain.contacts import ContactPurpose, normalise_email, normalise_phone
 from samhandling.domain.identifiers import HerId
-from samhandling.domain.messages import as_utc
-from samhandling.domain.registers import clean_text
+from samhandling.domain.messaging.messages import as_utc
+from samhandling.domain.registers.contacts import ContactPurpose, normalise_email, normalise_phone
+from samhandling.domain.registers.partners import clean_text
 
 MAX_TEXT = 4000
 MAX_TITLE = 200

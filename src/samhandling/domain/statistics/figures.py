@@ -27,8 +27,8 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from samhandling.domain.calendar import WorkingCalendar
-from samhandling.domain.messages import Direction
-from samhandling.domain.monitoring import ReceiptDeadlines
+from samhandling.domain.messaging.messages import Direction
+from samhandling.domain.monitoring.rules import ReceiptDeadlines
 
 OSLO = ZoneInfo("Europe/Oslo")
 

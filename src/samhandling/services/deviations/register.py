@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from samhandling.domain.calendar import OSLO
-from samhandling.domain.checklist import CaseResult
+from samhandling.domain.checklist.cases import CaseResult
 from samhandling.domain.deviations.deviation import (
     Deviation,
     DeviationCategory,
@@ -28,7 +28,7 @@ from samhandling.domain.deviations.deviation import (
     move,
     new_deviation,
 )
-from samhandling.domain.messages import Direction, as_utc, redact_person_ids
+from samhandling.domain.messaging.messages import Direction, as_utc, redact_person_ids
 from samhandling.store.deviations.repository import DeviationQuery
 from samhandling.store.unit_of_work import UnitOfWork
 

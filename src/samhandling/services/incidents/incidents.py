@@ -25,7 +25,7 @@ from samhandling.domain.incidents.incident import (
     new_incident,
 )
 from samhandling.domain.incidents.proposals import IncidentProposal, propose_incidents
-from samhandling.domain.messages import as_utc
+from samhandling.domain.messaging.messages import as_utc
 from samhandling.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from samhandling.domain.certificates import DEFAULT_WINDOW_DAYS, expiring
 from samhandling.domain.notices.model import Audience, NoticeKind, Varsel
+from samhandling.domain.registers.certificates import DEFAULT_WINDOW_DAYS, expiring
 from samhandling.services.notices.authoring import create_notice
 from samhandling.services.notices.config import NoticeConfig
 from samhandling.services.notices.rules_text import certificate_marker

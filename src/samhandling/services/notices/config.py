@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from samhandling.domain.calendar import WorkingCalendar
 from samhandling.domain.notices.freeze import FreezeDefaults
-from samhandling.services.mail import SmtpServer
+from samhandling.services.mail.smtp import SmtpServer
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""What the notices give the daily monitoring (:func:`samhandling.services.monitor.gather`): an alert for a
+"""What the notices give the daily monitoring (:func:`samhandling.services.monitoring.monitor.gather`): an alert for a
 partner that has not answered a notice even after the reminder (one alert per partner and cause, naming the
 notices, however many there are: no flood), and a warning for each certificate of ours that runs out within the
 window without a successor. Read only; a unit of work without notices (the plain one) gives only the
@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from samhandling.domain.certificates import DEFAULT_WINDOW_DAYS, USAGE_TEXT, expiring
-from samhandling.domain.monitoring import AlertCause, Finding
+from samhandling.domain.monitoring.rules import AlertCause, Finding
 from samhandling.domain.notices.model import NoticeStatus, show_moment
 from samhandling.domain.notices.recipients import RecipientState
+from samhandling.domain.registers.certificates import DEFAULT_WINDOW_DAYS, USAGE_TEXT, expiring
 from samhandling.store.unit_of_work import UnitOfWork
 
 

@@ -10,13 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from samhandling.domain.contacts import PURPOSE_TEXT
 from samhandling.domain.notices.freeze import OWN, FreezePeriod, periods_touching
 from samhandling.domain.notices.model import NoticeEdit, NoticeError, NoticeKind, NoticeStatus, Varsel
 from samhandling.domain.notices.recipients import Recipient
 from samhandling.domain.notices.rules import check_send, freeze_breach, lead_breach
 from samhandling.domain.notices.tokens import make_token
-from samhandling.services.mail_outbox import OutboxRun, deliver_outbox
+from samhandling.domain.registers.contacts import PURPOSE_TEXT
+from samhandling.services.mail.outbox import OutboxRun, deliver_outbox
 from samhandling.services.notices.config import NoticeConfig
 from samhandling.services.notices.mails import TOPIC, MailWhat, notice_mail
 from samhandling.store.mail.repository import OutgoingMail

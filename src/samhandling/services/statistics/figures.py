@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from samhandling.domain.calendar import WorkingCalendar
-from samhandling.domain.messages import MessageState
-from samhandling.domain.monitoring import ReceiptDeadlines
+from samhandling.domain.messaging.messages import MessageState
+from samhandling.domain.monitoring.rules import ReceiptDeadlines
 from samhandling.domain.statistics import (
     MessageFacts,
     Receipt,

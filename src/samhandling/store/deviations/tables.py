@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Table, Text
 
-from samhandling.store.tables import Key, UtcDateTime, metadata
+from samhandling.store.metadata import Key, UtcDateTime, metadata
 
 deviations = Table(
     "deviations",

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select
 
 from samhandling.domain.incidents.hold import ALL, LEVELS
 from samhandling.store.incidents.tables import holds
-from samhandling.store.tables import parties
+from samhandling.store.messaging.tables import parties
 
 
 def chain(recipient: Any) -> list[Any]:

@@ -27,10 +27,10 @@ from samhandling.domain.incidents.incident import (
 )
 from samhandling.store.incidents.holding import covers
 from samhandling.store.incidents.tables import holds, incident_calls, incident_updates, incidents
-from samhandling.store.tables import messages, outbox
+from samhandling.store.messaging.tables import messages, outbox
 
 if TYPE_CHECKING:
-    from samhandling.domain.messages import StoredMessage
+    from samhandling.domain.messaging.messages import StoredMessage
     from samhandling.store.fakes import FakeStore
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, text
 
-from samhandling.store.tables import Key, UtcDateTime, metadata
+from samhandling.store.metadata import Key, UtcDateTime, metadata
 
 incidents = Table(
     "incidents",

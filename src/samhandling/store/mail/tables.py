@@ -1,5 +1,5 @@
 """The table of the general mail outbox, on the node's ``metadata`` (imported at the end of
-:mod:`samhandling.store.tables`). Made by migration ``0012_notices``.
+:mod:`samhandling.store.messaging.tables`). Made by migration ``0012_notices``.
 
 ``mail_outbox``: one row per mail, unique by ``key`` (the sender's idempotency key, e.g. notice, version and
 recipient): storing the same mail twice keeps one. ``claimed_until`` holds a mail for the sender sending it;
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Index, Integer, String, Table, Text
 
-from samhandling.store.tables import Key, UtcDateTime, metadata
+from samhandling.store.metadata import Key, UtcDateTime, metadata
 
 mail_outbox = Table(
     "mail_outbox",

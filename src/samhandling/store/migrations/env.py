@@ -6,7 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from samhandling.store.tables import metadata
+from samhandling.store.schema import metadata
 
 
 def _run(connection: Connection) -> None:

@@ -1,5 +1,5 @@
 """The tables of notices (varsel), on the node's ``metadata`` (imported at the end of
-:mod:`samhandling.store.tables`). Made by migration ``0012_notices``.
+:mod:`samhandling.store.messaging.tables`). Made by migration ``0012_notices``.
 
 - ``notices``: one row per notice, its current version (:class:`samhandling.domain.notices.model.Varsel`).
 - ``notice_edits``: every change to a notice, with who, when and the required reason, and the fields before
@@ -30,7 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from samhandling.store.tables import Key, UtcDateTime, metadata
+from samhandling.store.metadata import Key, UtcDateTime, metadata
 
 notices = Table(
     "notices",

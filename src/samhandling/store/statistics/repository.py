@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Connection, and_, or_, select
 
-from samhandling.domain.messages import Direction
+from samhandling.domain.messaging.messages import Direction
 from samhandling.domain.statistics.figures import MessageFacts, facts_from
-from samhandling.store.tables import journal, messages
+from samhandling.store.messaging.tables import journal, messages
 
 if TYPE_CHECKING:
     from samhandling.store.fakes import FakeStore

@@ -17,7 +17,7 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-Moment = sa.DateTime(timezone=True)  # always UTC; see samhandling.store.tables.UtcDateTime
+Moment = sa.DateTime(timezone=True)  # always UTC; see samhandling.store.messaging.tables.UtcDateTime
 
 
 def upgrade() -> None:

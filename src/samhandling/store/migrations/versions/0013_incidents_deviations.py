@@ -18,7 +18,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 Key = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-Moment = sa.DateTime(timezone=True)  # always UTC; see samhandling.store.tables.UtcDateTime
+Moment = sa.DateTime(timezone=True)  # always UTC; see samhandling.store.messaging.tables.UtcDateTime
 ACTIVE = "released_at IS NULL"
 
 

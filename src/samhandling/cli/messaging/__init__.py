@@ -1,0 +1,1 @@
+"""Messaging commands: send, receive, show, messages, node."""

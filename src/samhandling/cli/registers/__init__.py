@@ -1,0 +1,1 @@
+"""Register commands: parties, patients, partners, contacts, agreements, certificates."""

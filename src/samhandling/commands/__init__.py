@@ -1,1 +1,0 @@
-"""Command groups of the ``samhandling`` command line; ``cli.py`` assembles them."""

@@ -1,0 +1,1 @@
+"""Checklist: the shared test checklist (forløpstester) as data, and how its evidence is judged."""

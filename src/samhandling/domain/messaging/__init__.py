@@ -1,0 +1,1 @@
+"""Messaging: the stored message, its states and journal, the rules of sending and receiving."""

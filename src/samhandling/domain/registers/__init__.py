@@ -1,0 +1,1 @@
+"""Registers: parties, partners, contacts, agreements, certificates, municipalities."""

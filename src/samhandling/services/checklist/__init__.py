@@ -1,0 +1,1 @@
+"""Checklist: running the cooperation test checklist and reporting it."""

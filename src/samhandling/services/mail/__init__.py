@@ -1,0 +1,1 @@
+"""Mail: SMTP and the general mail outbox, for every capability that mails."""

@@ -1,0 +1,1 @@
+"""Messaging: send, receive, outbox, node loop, delivery status, EPJ catalog."""

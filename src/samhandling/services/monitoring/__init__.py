@@ -1,0 +1,1 @@
+"""Monitoring: the monitoring run, alerts and their notifications, line tests, metrics."""

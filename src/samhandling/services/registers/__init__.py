@@ -1,0 +1,1 @@
+"""Registers: partners, contacts, agreements, certificates, municipalities, patients, files."""

@@ -1,0 +1,1 @@
+"""Checklist storage: runs and their cases."""

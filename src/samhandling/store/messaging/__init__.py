@@ -1,0 +1,1 @@
+"""Messaging storage: messages, parties, outbox, journal."""

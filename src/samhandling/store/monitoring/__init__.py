@@ -1,0 +1,1 @@
+"""Monitoring storage: alerts, transport attempts, notifications, line tests."""

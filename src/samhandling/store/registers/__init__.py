@@ -1,0 +1,1 @@
+"""Register storage: partners, contacts, agreements, certificates, municipalities, journal."""

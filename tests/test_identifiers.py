@@ -26,10 +26,10 @@ from samhandling.domain.identifiers import (
     is_felles_hjelpenummer,
     is_synthetic_person_id,
     is_uuid,
-    mask_person_id,
     person_id_problem,
     synthetic_person_id,
 )
+from samhandling.domain.privacy import mask_person_id
 
 FNR, DNR, HNR = PersonIdKind.FNR, PersonIdKind.DNR, PersonIdKind.HNR
 SPEC_TEST_NUMBER = "01015000232"

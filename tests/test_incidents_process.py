@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from samhandling.bootstrap import bootstrap
-from samhandling.domain.messaging.messages import utc_now
+from samhandling.domain.clock import utc_now
 from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
 from samhandling.domain.registers.partners import PartnerCategory, PartnerProfile
 from samhandling.settings import Settings

@@ -15,7 +15,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from samhandling.domain.identifiers import PersonIdKind, mask_person_id, synthetic_person_id
+from samhandling.domain.identifiers import PersonIdKind, synthetic_person_id
+from samhandling.domain.privacy import mask_person_id
 from samhandling.services.registers.parties import PartySource, import_parties
 from samhandling.services.registers.patients import (
     PatientDirectoryError,

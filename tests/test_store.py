@@ -33,8 +33,8 @@ from samhandling.domain.messaging.messages import (
     MessageState,
     StoredMessage,
     can_move,
-    redact_person_ids,
 )
+from samhandling.domain.privacy import redact_person_ids
 from samhandling.domain.registers.parties import Parties, Party, PartyKind
 from samhandling.settings import Settings
 from samhandling.store.database import (

@@ -11,7 +11,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-from samhandling.domain.messaging.messages import redact_person_ids
+from samhandling.domain.privacy import redact_person_ids
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 

@@ -21,6 +21,7 @@ import typer
 from samhandling.cli.common import UserError, err, out, settings
 from samhandling.domain.checklist.cases import CHECK_SHORT, TRIGGER_TEXT, CaseResult, ChecklistRun, Side, Trigger
 from samhandling.domain.clock import shown, shown_date
+from samhandling.domain.text import cut
 
 if TYPE_CHECKING:
     from samhandling.bootstrap import Node
@@ -102,7 +103,7 @@ def _again(run_id: str, report: Path) -> str:
 def _case_lines(run: ChecklistRun, *, details: bool) -> None:
     width = max(len(c.sender_side) for c in run.cases) if run.cases else 1
     for case in run.cases:
-        title = case.title if len(case.title) <= 90 else case.title[:89] + "…"
+        title = cut(case.title, 90)
         _say(f"{case.number:>3}  {case.sender_side:<{width}}  {case.result.label:<12}  {title}")
         if not details and case.result is CaseResult.PASSED:
             if case.note:
@@ -142,7 +143,7 @@ class _ProgressBar:
         self.task = self.bar.add_task("Sjekklisten", total=total)
 
     def __call__(self, progress: Progress) -> None:
-        text = progress.text if len(progress.text) <= 70 else progress.text[:69] + "…"
+        text = cut(progress.text, 70)
         if progress.event == "done":
             self.bar.update(self.task, advance=1, description=text)
         else:

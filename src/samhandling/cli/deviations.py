@@ -19,7 +19,7 @@ from samhandling.bootstrap import bootstrap
 from samhandling.cli.common import UserError, out, settings
 from samhandling.cli.monitoring import parse_moment, parse_now
 from samhandling.cli.registers.session import changed_by
-from samhandling.domain.clock import oslo_date, shown
+from samhandling.domain.clock import oslo_date, shown, utc_now
 from samhandling.domain.deviations.deviation import (
     Deviation,
     DeviationCategory,
@@ -28,7 +28,6 @@ from samhandling.domain.deviations.deviation import (
     DeviationStatus,
     MeasureStatus,
 )
-from samhandling.domain.messaging.messages import utc_now
 from samhandling.services.deviations import register as service
 from samhandling.services.deviations import report as reports
 from samhandling.store.deviations.repository import DeviationQuery

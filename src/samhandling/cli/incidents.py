@@ -16,7 +16,7 @@ from samhandling.bootstrap import ConfigurationError, bootstrap
 from samhandling.cli.common import UserError, out, settings
 from samhandling.cli.monitoring import parse_moment, parse_now
 from samhandling.cli.registers.session import changed_by
-from samhandling.domain.clock import shown
+from samhandling.domain.clock import shown, utc_now
 from samhandling.domain.incidents.hold import HoldError
 from samhandling.domain.incidents.incident import (
     DOWNTIME_NOTICE_AFTER,
@@ -28,7 +28,6 @@ from samhandling.domain.incidents.incident import (
     PhoneCall,
     needs_downtime_notice,
 )
-from samhandling.domain.messaging.messages import utc_now
 from samhandling.services.incidents import holds as hold_service
 from samhandling.services.incidents import incidents as service
 

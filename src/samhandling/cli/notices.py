@@ -44,7 +44,7 @@ KindOption = Annotated[NoticeKind | None, typer.Option("--kind", help="Type vars
 
 
 def now_of(text: str | None) -> datetime:
-    from samhandling.domain.messaging.messages import utc_now
+    from samhandling.domain.clock import utc_now
 
     if text is None:
         return utc_now()

@@ -15,7 +15,7 @@ import typer
 from samhandling.bootstrap import bootstrap
 from samhandling.cli.common import UserError, out, settings
 from samhandling.cli.monitoring import parse_now
-from samhandling.domain.messaging.messages import utc_now
+from samhandling.domain.clock import utc_now
 from samhandling.domain.statistics import silent_partners
 from samhandling.services.monitoring.monitor import MonitorConfig
 from samhandling.services.statistics.figures import Figures, StatsQuery, compute, facts_of

@@ -9,7 +9,7 @@ def serve(host: str, port: int) -> None:
     import uvicorn
 
     from samhandling.bootstrap import ConfigurationError, bootstrap
-    from samhandling.domain.messaging.messages import utc_now
+    from samhandling.domain.clock import utc_now
     from samhandling.web.app import create_app
 
     node = bootstrap(settings())

@@ -15,7 +15,8 @@ from datetime import date, datetime
 from rich.console import Console
 from rich.table import Table
 
-from samhandling.domain.identifiers import mask_person_id, synthetic_person_id
+from samhandling.domain.identifiers import synthetic_person_id
+from samhandling.domain.privacy import mask_person_id
 from samhandling.settings import Settings
 from samhandling.standards import apprec
 from samhandling.standards.message import compose, message_bytes, to_bytes

@@ -23,7 +23,8 @@ from rich.console import Console
 from rich.table import Table
 
 from samhandling.demo.codec import demo_patient
-from samhandling.domain.identifiers import mask_person_id, synthetic_person_id
+from samhandling.domain.identifiers import synthetic_person_id
+from samhandling.domain.privacy import mask_person_id
 from samhandling.domain.registers.parties import Party, PartyKind
 from samhandling.msh.region import (
     MessageServer,

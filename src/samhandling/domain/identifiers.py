@@ -212,15 +212,6 @@ def is_felles_hjelpenummer(value: str) -> bool:
             and _check_digits_problem(value) is None)
 
 
-def mask_person_id(value: str) -> str:
-    """The identifier for any output other than the message itself (logs, screens, errors), as Normen asks:
-    the six date digits stay, the personal number (individual number and check digits) is hidden.
-    Anything that is not 11 digits is hidden entirely, keeping its length."""
-    if len(value) == 11 and _DIGITS.fullmatch(value):
-        return value[:6] + "*" * 5
-    return "*" * len(value)
-
-
 def synthetic_person_id(
     birth_date: date,
     *,
@@ -273,15 +264,6 @@ class HerId:
 def is_her_id(value: str | None) -> bool:
     """Whether ``value`` can be a HER-id: a non-empty string of ASCII digits (see :class:`HerId`)."""
     return bool(value) and _DIGITS.fullmatch(value or "") is not None
-
-
-_PERSON_ID_LIKE = re.compile(r"(?<![0-9])[0-9]{6}\s?[0-9]{5}(?![0-9])")
-
-
-def holds_person_id(text: str) -> bool:
-    """Whether free text holds what looks like a fødselsnummer or D-nummer (eleven digits, also written as six and
-    five): registers without patient data refuse such text."""
-    return _PERSON_ID_LIKE.search(text) is not None
 
 
 def her_id_order(value: str) -> tuple[int, str]:

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from samhandling.domain.messaging.messages import redact_person_ids
+from samhandling.domain.privacy import redact_person_ids
 
 log = logging.getLogger("samhandling.msh")
 

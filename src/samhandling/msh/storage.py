@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
-from samhandling.domain.messaging.messages import as_utc
+from samhandling.domain.clock import as_utc
 from samhandling.store.messaging.tables import msh_deliveries, msh_messages
 from samhandling.transport.base import DeliveryState
 

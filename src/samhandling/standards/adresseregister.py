@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from samhandling.domain.registers.parties import Party, PartyKind
+from samhandling.domain.text import cut
 from samhandling.standards.parsing import DEFAULT_MAX_BYTES, parse_xml
 
 CP = "http://register.nhn.no/CommunicationParty"
@@ -318,7 +319,7 @@ def _clean(text: str | None) -> str | None:
 def _short(text: str | None) -> str | None:
     """A text from the answer, cleaned and bounded, for a message to the user."""
     cleaned = _clean(text)
-    return cleaned if cleaned is None or len(cleaned) <= _MAX_TEXT else cleaned[: _MAX_TEXT - 1] + "…"
+    return None if cleaned is None else cut(cleaned, _MAX_TEXT)
 
 
 def _label(element: etree._Element) -> str:

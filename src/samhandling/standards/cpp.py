@@ -40,6 +40,7 @@ from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from samhandling.domain.registers.certificates import CertificateUsage, usage_from_key_usage
+from samhandling.domain.text import cut
 from samhandling.standards.adresseregister import CP
 from samhandling.standards.parsing import DEFAULT_MAX_BYTES, parse_xml
 
@@ -424,7 +425,7 @@ def _clean(text: str | None) -> str | None:
 
 
 def _short(text: str | None) -> str | None:
-    return text if text is None or len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+    return None if text is None else cut(text, _MAX_TEXT)
 
 
 def _line(element: etree._Element) -> int | None:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
 
+from samhandling.domain.clock import as_utc, utc_now
 from samhandling.domain.deviations.deviation import Deviation
 from samhandling.domain.identifiers import her_id_order
 from samhandling.domain.incidents.hold import Hold, holding, recipient_chain
@@ -24,11 +25,9 @@ from samhandling.domain.messaging.messages import (
     JournalEntry,
     MessageState,
     StoredMessage,
-    as_utc,
     can_move,
-    redact_person_ids,
-    utc_now,
 )
+from samhandling.domain.privacy import redact_person_ids
 from samhandling.domain.registers.parties import Parties, Party, PartyKind
 from samhandling.store.checklist.repositories import FakeChecklist, StoredRun
 from samhandling.store.deviations.repository import FakeDeviationRepository

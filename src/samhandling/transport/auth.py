@@ -24,6 +24,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+from samhandling.domain.text import one_line
 from samhandling.transport.base import TransportError
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"  # RFC 7523 §2.2
@@ -168,7 +169,7 @@ class HelseIdClientCredentials(httpx.Auth):
                 response = client.post(self.token_endpoint, data=form, headers={"Accept": "application/json"})
         except httpx.HTTPError as exc:
             raise TransportError(f"ingen forbindelse med HelseID ({self.token_endpoint}): "
-                                 f"{_one_line(str(exc)) or type(exc).__name__}", retryable=True) from None
+                                 f"{one_line(str(exc)) or type(exc).__name__}", retryable=True) from None
         if not response.is_success:
             raise _refusal(self.token_endpoint, response)
         try:
@@ -183,7 +184,7 @@ class HelseIdClientCredentials(httpx.Auth):
             raise TransportError(f"uventet svar fra HelseID ({self.token_endpoint}): access_token mangler",
                                  retryable=True)
         if not isinstance(kind, str) or kind.lower() != "bearer":
-            raise TransportError(f"HelseID utstedte et token av typen «{_one_line(str(kind), 20)}»; samhandling "
+            raise TransportError(f"HelseID utstedte et token av typen «{one_line(str(kind), 20)}»; samhandling "
                                  "bruker bare Bearer-token", retryable=False)
         if isinstance(lifetime, str) and lifetime.isdigit():
             lifetime = int(lifetime)
@@ -212,13 +213,10 @@ def _refusal(endpoint: str, response: httpx.Response) -> TransportError:
         body = None
     if isinstance(body, dict):
         parts = [str(body[k]) for k in ("error", "error_description") if isinstance(body.get(k), str)]
-        said = ": " + _one_line(" – ".join(parts)) if parts else ""
+        said = ": " + one_line(" – ".join(parts)) if parts else ""
     code = f"{response.status_code} {response.reason_phrase}".strip()
     if response.status_code >= 500 or response.status_code == 429:
         return TransportError(f"feil hos HelseID ({endpoint}, {code}){said}", retryable=True)
     return TransportError(f"HelseID ga ikke tilgangstoken ({endpoint}, {code}){said}", retryable=False)
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

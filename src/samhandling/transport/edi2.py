@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from samhandling.domain.text import one_line
 from samhandling.standards import apprec as ar
 from samhandling.standards.binding import BindingError
 from samhandling.standards.parsing import NotWellFormedError, TooLargeError, declared_encoding, parse_xml
@@ -145,7 +146,7 @@ class BusinessDocument:
         """The payload's bytes, decoded by its ``contentTransferEncoding``."""
         if self.content_transfer_encoding.strip().lower() != "base64":
             raise MshApiError(f"meldingstjeneren sendte forretningsdokumentet med ukjent koding "
-                              f"«{_one_line(self.content_transfer_encoding, 40)}» (forventet base64)",
+                              f"«{one_line(self.content_transfer_encoding, 40)}» (forventet base64)",
                               retryable=False)
         try:
             return base64.b64decode("".join(self.business_document.split()), validate=True)
@@ -354,7 +355,7 @@ class _Object:
         try:
             return kind(value)
         except ValueError:
-            raise _unexpected(self._what, f"ukjent verdi «{_one_line(value, 40)}» for «{name}»") from None
+            raise _unexpected(self._what, f"ukjent verdi «{one_line(value, 40)}» for «{name}»") from None
 
 
 def _required(value: _T | None) -> _T:
@@ -448,7 +449,7 @@ def _message_id(value: str, *, unexpected: str | None = None) -> str:
     except (ValueError, AttributeError):
         if unexpected is not None:
             raise _unexpected(unexpected, "meldingens id er ikke en Guid") from None
-        raise MshApiError(f"«{_one_line(str(value), 60)}» er ikke en meldings-id fra meldingstjeneren (en Guid)",
+        raise MshApiError(f"«{one_line(str(value), 60)}» er ikke en meldings-id fra meldingstjeneren (en Guid)",
                           retryable=False) from None
 
 
@@ -459,14 +460,11 @@ def _her_id(value: str | int) -> int:
     except ValueError:
         number = 0
     if isinstance(number, bool) or not 1 <= number <= MAX_HER_ID:
-        raise MshApiError(f"HER-id «{_one_line(str(value), 40)}» kan ikke brukes mot EDI 2.0-APIet "
+        raise MshApiError(f"HER-id «{one_line(str(value), 40)}» kan ikke brukes mot EDI 2.0-APIet "
                           "(et heltall fra 1 til 2147483647)", retryable=False)
     return number
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 # --- the client ------------------------------------------------------------------------------------
@@ -652,12 +650,12 @@ class MshApiClient:
             try:
                 response = self._http.request(method, path, params=tuple(params or ()), json=json)
             except httpx.UnsupportedProtocol as exc:
-                raise MshApiError(f"ugyldig adresse til meldingstjeneren: {_one_line(str(exc))}",
+                raise MshApiError(f"ugyldig adresse til meldingstjeneren: {one_line(str(exc))}",
                                   retryable=False) from None
             except httpx.TransportError as exc:
                 what = ("meldingstjeneren svarte ikke i tide" if isinstance(exc, _NO_ANSWER_IN_TIME)
                         else "ingen forbindelse med meldingstjeneren")
-                failure = MshApiError(f"{what} ved {method} {path}: {_one_line(str(exc)) or type(exc).__name__}",
+                failure = MshApiError(f"{what} ved {method} {path}: {one_line(str(exc)) or type(exc).__name__}",
                                       retryable=True)
                 again = safe or isinstance(exc, _NOT_TAKEN_IN)
             except TransportError as exc:  # raised by the authentication (the token request)
@@ -687,9 +685,9 @@ def _failure(method: str, path: str, response: httpx.Response) -> MshApiError:
     said = ""
     if error is not None:
         parts = [p for p in (error.error, "; ".join(error.validation_errors)) if p]
-        said = ": " + _one_line(" – ".join(parts)) if parts else ""
+        said = ": " + one_line(" – ".join(parts)) if parts else ""
         if error.request_id:
-            said += f" (requestId {_one_line(error.request_id, 60)})"
+            said += f" (requestId {one_line(error.request_id, 60)})"
     code = f"{status} {response.reason_phrase}".strip()
     if status == 401:
         text = f"meldingstjeneren godtok ikke påloggingen ved {method} {path} ({code}){said}"
@@ -740,11 +738,11 @@ def as_utf8_document(data: bytes) -> bytes:
     try:
         text = data.decode(encoding)
     except LookupError:
-        raise MshApiError(f"meldingen oppgir et ukjent tegnsett «{_one_line(encoding, 40)}»",
+        raise MshApiError(f"meldingen oppgir et ukjent tegnsett «{one_line(encoding, 40)}»",
                           retryable=False) from None
     except UnicodeDecodeError:
         if declared is not None:
-            raise MshApiError(f"meldingen er ikke kodet i tegnsettet den oppgir («{_one_line(encoding, 40)}»)",
+            raise MshApiError(f"meldingen er ikke kodet i tegnsettet den oppgir («{one_line(encoding, 40)}»)",
                               retryable=False) from None
         text = data.decode("iso-8859-1")
     text = text.lstrip()
@@ -777,7 +775,7 @@ def apprec_request(payload: bytes, *, ebxml_overrides: EbXmlInfo | None = None) 
         apprec = ar.read_apprec(parse_xml(payload), strict=False)
         status = AppRecStatus.from_code(apprec.status_code)
     except (NotWellFormedError, TooLargeError, BindingError, ValueError) as exc:
-        raise MshApiError(f"kan ikke lese applikasjonskvitteringen som skal sendes: {_one_line(str(exc))}",
+        raise MshApiError(f"kan ikke lese applikasjonskvitteringen som skal sendes: {one_line(str(exc))}",
                           retryable=False) from None
     errors = tuple(
         AppRecError(error_code=(e.v or "").strip() or None, details=e.ot, description=e.dn, oid=e.s)

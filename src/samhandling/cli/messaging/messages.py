@@ -14,8 +14,9 @@ from rich.table import Table
 from samhandling.bootstrap import Node, bootstrap
 from samhandling.cli.common import UserError, err, out, read_file, settings
 from samhandling.domain.clock import shown
-from samhandling.domain.identifiers import mask_person_id, person_id_problem
+from samhandling.domain.identifiers import person_id_problem
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
+from samhandling.domain.privacy import mask_person_id
 from samhandling.services.messaging.node import first_line, is_database_outage
 from samhandling.services.messaging.receive import Reception, receive_message, store_unprocessable
 from samhandling.services.messaging.send import SendRefusedError, answer_misdirected, submit_request

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from samhandling.cli.common import UserError, out, read_file, settings
-from samhandling.domain.identifiers import mask_person_id
+from samhandling.domain.privacy import mask_person_id
 from samhandling.domain.registers.parties import Party, PartyKind
 
 if TYPE_CHECKING:

@@ -24,7 +24,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from samhandling.domain.messaging.messages import as_utc
+from samhandling.domain.clock import as_utc
+from samhandling.domain.text import cut
 
 MOJIBAKE = ("Ã¦", "Ã¸", "Ã¥", "Ã†", "Ã˜", "Ã…", "Ã\u0086", "Ã\u0098", "Ã\u0085", "\ufffd")
 """What æ, ø and å become when UTF-8 is read as ISO-8859-1 or Windows-1252, and the replacement character a
@@ -559,11 +560,11 @@ def _text_check(f: MessageFacts) -> CheckResult:
     if f.text_sent is not None:
         if received == f.text_sent:
             return CheckResult(Check.TEXT, True, "Teksten kom fram tegn for tegn, med æ, ø og å.")
-        return CheckResult(Check.TEXT, False, f"Sendt «{_clip(f.text_sent)}», mottatt «{_clip(received)}».")
+        return CheckResult(Check.TEXT, False, f"Sendt «{cut(f.text_sent, 80)}», mottatt «{cut(received, 80)}».")
     if any(sign in received for sign in MOJIBAKE):
-        return CheckResult(Check.TEXT, False, f"Tegn er ødelagt: «{_clip(received)}».")
+        return CheckResult(Check.TEXT, False, f"Tegn er ødelagt: «{cut(received, 80)}».")
     if NORWEGIAN_LETTERS & set(received):
-        return CheckResult(Check.TEXT, True, f"Mottatt «{_clip(received)}».")
+        return CheckResult(Check.TEXT, True, f"Mottatt «{cut(received, 80)}».")
     return CheckResult(Check.TEXT, None, "Teksten har ingen æ, ø eller å; testeren må vurdere.")
 
 
@@ -596,10 +597,6 @@ _JUDGES = {
     Check.COMPLETE: _complete,
     Check.SERVICES: _services,
 }
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True, kw_only=True)

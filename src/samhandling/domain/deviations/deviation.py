@@ -16,8 +16,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from samhandling.domain.identifiers import holds_person_id
-from samhandling.domain.messaging.messages import as_utc
+from samhandling.domain.clock import as_utc
+from samhandling.domain.privacy import holds_person_id
 
 _TEXT_LIMIT = 4000
 _OSLO = ZoneInfo("Europe/Oslo")

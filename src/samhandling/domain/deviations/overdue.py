@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from samhandling.domain.calendar import OSLO
 from samhandling.domain.deviations.deviation import Deviation, DeviationStatus
 from samhandling.domain.monitoring.rules import AlertCause, Finding
+from samhandling.domain.text import one_line
 
 
 def evaluate_overdue_measures(deviations: Iterable[Deviation], today: date) -> list[Finding]:
@@ -20,8 +21,8 @@ def evaluate_overdue_measures(deviations: Iterable[Deviation], today: date) -> l
             continue
         for number, measure in enumerate(deviation.measures, 1):
             if measure.is_overdue(today):
-                text = (f"Avvik {deviation.id}, tiltak {number}: «{_short(measure.description)}» ({measure.owner}), "
-                        f"frist {measure.deadline:%d.%m.%Y}")
+                text = (f"Avvik {deviation.id}, tiltak {number}: «{one_line(measure.description, 80)}» "
+                        f"({measure.owner}), frist {measure.deadline:%d.%m.%Y}")
                 lines.append((measure.deadline, text))
     if not lines:
         return []
@@ -32,6 +33,3 @@ def evaluate_overdue_measures(deviations: Iterable[Deviation], today: date) -> l
                     details=tuple(text for _, text in lines))]
 
 
-def _short(text: str, limit: int = 80) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"

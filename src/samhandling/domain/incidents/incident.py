@@ -17,9 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from samhandling.domain.clock import written
-from samhandling.domain.identifiers import holds_person_id
-from samhandling.domain.messaging.messages import as_utc
+from samhandling.domain.clock import as_utc, written
+from samhandling.domain.privacy import holds_person_id
 
 DOWNTIME_NOTICE_AFTER = timedelta(hours=3)
 """How long an incident must last, or be expected to last, before the acute-downtime contacts are told

@@ -15,15 +15,13 @@ Nothing here does I/O; the store reads and writes these values.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from samhandling.domain.clock import as_utc as as_utc  # re-exported: many modules import them from here
-from samhandling.domain.clock import utc_now as utc_now
-from samhandling.domain.identifiers import is_her_id, mask_person_id
+from samhandling.domain.clock import as_utc, utc_now
+from samhandling.domain.identifiers import is_her_id
 
 
 class Direction(StrEnum):
@@ -287,15 +285,3 @@ class JournalEntry:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "at", as_utc("at", self.at))
-
-
-_ELEVEN_DIGITS = re.compile(r"(?<![0-9])[0-9]{11}(?![0-9])")
-
-
-def redact_person_ids(text: str) -> str:
-    """``text`` with every run of exactly eleven digits masked as a person identifier.
-
-    For free text that ends up in the journal or in error columns (an AppRec's description from a partner
-    may quote a fødselsnummer): the store keeps no patient identifier outside the message itself.
-    """
-    return _ELEVEN_DIGITS.sub(lambda m: mask_person_id(m.group()), text)

@@ -43,7 +43,10 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from samhandling.domain.calendar import OSLO, WorkingCalendar
-from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage, as_utc, redact_person_ids
+from samhandling.domain.clock import as_utc
+from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
+from samhandling.domain.privacy import redact_person_ids
+from samhandling.domain.text import one_line
 
 # --- causes ------------------------------------------------------------------------------------------------
 
@@ -738,10 +741,9 @@ def evaluate_line_tests(results: Iterable[LineTestResult]) -> list[Finding]:
     return findings
 
 
-def _short(text: str, limit: int = 200) -> str:
-    """An error text on one line, cut to ``limit`` characters (it is free text from elsewhere)."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+def _short(text: str) -> str:
+    """An error text on one line, cut to 200 characters (it is free text from elsewhere)."""
+    return one_line(text, 200)
 
 
 # --- quiet partners ----------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from enum import StrEnum
 from holidays.countries.norway import Norway
 
 from samhandling.domain.calendar import OSLO
-from samhandling.domain.messaging.messages import as_utc
+from samhandling.domain.clock import as_utc
 from samhandling.domain.notices.model import NoticeError
 from samhandling.domain.registers.partners import clean_text
 

@@ -20,8 +20,8 @@ from enum import StrEnum
 from typing import Any
 
 from samhandling.domain.calendar import OSLO
+from samhandling.domain.clock import as_utc
 from samhandling.domain.identifiers import HerId
-from samhandling.domain.messaging.messages import as_utc
 from samhandling.domain.registers.contacts import ContactPurpose, normalise_email, normalise_phone
 from samhandling.domain.registers.partners import clean_text
 

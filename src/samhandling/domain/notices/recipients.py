@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from samhandling.domain.calendar import WorkingCalendar
-from samhandling.domain.messaging.messages import as_utc
+from samhandling.domain.clock import as_utc
 from samhandling.domain.notices.rules import answer_deadline
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from samhandling.domain.calendar import WorkingCalendar
-from samhandling.domain.messaging.messages import as_utc
+from samhandling.domain.clock import as_utc
 from samhandling.domain.notices.freeze import FreezePeriod
 from samhandling.domain.notices.model import NoticeError, Varsel, show_moment
 

@@ -10,7 +10,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from samhandling.domain.messaging.messages import as_utc
+from samhandling.domain.clock import as_utc
 
 TOKEN_LIFETIME = timedelta(days=30)
 

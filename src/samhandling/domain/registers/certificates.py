@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from samhandling.domain.clock import as_utc
 from samhandling.domain.identifiers import HerId
-from samhandling.domain.messaging.messages import as_utc
 from samhandling.domain.registers.partners import clean_text
 
 DEFAULT_WINDOW_DAYS = 60

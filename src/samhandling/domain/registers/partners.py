@@ -25,8 +25,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from samhandling.domain.clock import as_utc
 from samhandling.domain.identifiers import HerId
-from samhandling.domain.messaging.messages import as_utc, redact_person_ids
+from samhandling.domain.privacy import redact_person_ids
+from samhandling.domain.text import cut
 
 _DIGITS = re.compile(r"[0-9]+")
 _DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
@@ -61,7 +63,7 @@ def digits_only(value: str) -> bool:
 def municipality_number_problem(value: str) -> str | None:
     """A municipality number (kommunenummer, SSB's code list 131) is four digits, e.g. "3403"."""
     if len(value) != 4 or not digits_only(value):
-        return f"Kommunenummeret «{_short(value)}» må ha fire sifre."
+        return f"Kommunenummeret «{cut(value, 60)}» må ha fire sifre."
     return None
 
 
@@ -71,7 +73,7 @@ def organisation_number_problem(value: str, *, check_digit: bool = True) -> str 
     address register's value is kept as the register has it (its test data holds numbers that fail the check).
     """
     if len(value) != 9 or not digits_only(value):
-        return f"Organisasjonsnummeret «{_short(value)}» må ha ni sifre."
+        return f"Organisasjonsnummeret «{cut(value, 60)}» må ha ni sifre."
     if check_digit:
         remainder = sum(int(d) * w for d, w in zip(value, ORGANISATION_NUMBER_WEIGHTS, strict=False)) % 11
         expected = 0 if remainder == 0 else 11 - remainder
@@ -83,7 +85,7 @@ def organisation_number_problem(value: str, *, check_digit: bool = True) -> str 
 def domain_problem(value: str) -> str | None:
     """A mail domain such as ``hamar.kommune.no``: lower-case labels of letters, digits and hyphens."""
     if _DOMAIN.fullmatch(value) is None:
-        return f"Domenet «{_short(value)}» er ikke et gyldig domenenavn (for eksempel hamar.kommune.no)."
+        return f"Domenet «{cut(value, 60)}» er ikke et gyldig domenenavn (for eksempel hamar.kommune.no)."
     return None
 
 
@@ -94,8 +96,6 @@ def clean_text(value: str | None) -> str | None:
     return " ".join(value.split()) or None
 
 
-def _short(value: str) -> str:
-    return value if len(value) <= 60 else value[:59] + "…"
 
 
 @dataclass(frozen=True, kw_only=True)

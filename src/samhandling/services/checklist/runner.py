@@ -37,9 +37,9 @@ from samhandling.domain.checklist.cases import (
     judge_plo_apprecs,
     planned_sends,
 )
-from samhandling.domain.clock import message_time
-from samhandling.domain.identifiers import mask_person_id
-from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage, utc_now
+from samhandling.domain.clock import message_time, utc_now
+from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
+from samhandling.domain.privacy import mask_person_id
 from samhandling.services.checklist.documents import DEFAULT_TEXT, build_document, with_patient_id
 from samhandling.services.checklist.evidence import EvidenceFolder, Sent, message_evidence, received_copy
 from samhandling.services.checklist.setup import RunSetup

@@ -43,8 +43,8 @@ from samhandling.domain.checklist.cases import (
     coverage,
     evidence_json,
 )
+from samhandling.domain.clock import utc_now
 from samhandling.domain.identifiers import person_id_problem
-from samhandling.domain.messaging.messages import utc_now
 from samhandling.domain.registers.partners import PartnerCategory
 from samhandling.services.checklist.report import report_json
 from samhandling.services.checklist.runner import ChecklistRunner, Progress, RunOptions, RunRequest

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from samhandling.domain.calendar import OSLO
 from samhandling.domain.checklist.cases import CaseResult
+from samhandling.domain.clock import as_utc
 from samhandling.domain.deviations.deviation import (
     Deviation,
     DeviationCategory,
@@ -28,7 +29,8 @@ from samhandling.domain.deviations.deviation import (
     move,
     new_deviation,
 )
-from samhandling.domain.messaging.messages import Direction, as_utc, redact_person_ids
+from samhandling.domain.messaging.messages import Direction
+from samhandling.domain.privacy import redact_person_ids
 from samhandling.store.deviations.repository import DeviationQuery
 from samhandling.store.unit_of_work import UnitOfWork
 

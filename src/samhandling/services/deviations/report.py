@@ -14,9 +14,9 @@ from datetime import date, datetime
 from typing import Any
 
 from samhandling.domain.calendar import OSLO
+from samhandling.domain.clock import as_utc
 from samhandling.domain.deviations.deviation import Deviation
 from samhandling.domain.deviations.report import NO_PARTNER, DeviationReport, deviation_report
-from samhandling.domain.messaging.messages import as_utc
 from samhandling.store.unit_of_work import UnitOfWork
 
 TITLE = "Avviksrapport for samarbeidsutvalget"

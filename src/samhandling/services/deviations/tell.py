@@ -7,8 +7,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from samhandling.domain.clock import as_utc
 from samhandling.domain.deviations.deviation import Deviation, DeviationError, partner_mail, record_told
-from samhandling.domain.messaging.messages import as_utc
 from samhandling.domain.registers.contacts import ContactPurpose
 from samhandling.services.notices.config import NoticeConfig
 from samhandling.store.mail.repository import OutgoingMail

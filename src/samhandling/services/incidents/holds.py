@@ -12,8 +12,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from samhandling.domain.clock import as_utc
 from samhandling.domain.incidents.hold import ALL, Hold, HoldError, hold_target, new_hold
-from samhandling.domain.messaging.messages import as_utc
 from samhandling.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from samhandling.domain.clock import written
+from samhandling.domain.clock import as_utc, written
 from samhandling.domain.incidents.incident import (
     AffectedSide,
     Incident,
@@ -25,7 +25,6 @@ from samhandling.domain.incidents.incident import (
     new_incident,
 )
 from samhandling.domain.incidents.proposals import IncidentProposal, propose_incidents
-from samhandling.domain.messaging.messages import as_utc
 from samhandling.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from samhandling.domain.clock import as_utc, utc_now
 from samhandling.domain.incidents.incident import AffectedSide, Incident, IncidentUpdate, needs_downtime_notice
 from samhandling.domain.incidents.mails import IncidentMailKind, incident_mail
-from samhandling.domain.messaging.messages import as_utc, utc_now
 from samhandling.domain.registers.contacts import ContactPurpose
 from samhandling.services.notices.config import NoticeConfig
 from samhandling.store.mail.repository import OutgoingMail

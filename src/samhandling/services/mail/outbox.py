@@ -20,7 +20,8 @@ from email.utils import format_datetime
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
-from samhandling.domain.messaging.messages import redact_person_ids, utc_now
+from samhandling.domain.clock import utc_now
+from samhandling.domain.privacy import redact_person_ids
 from samhandling.services.mail.smtp import MAIL_POLICY, SmtpServer, iter_send
 from samhandling.store.mail.repository import MailOutbox, OutgoingMail
 

@@ -28,7 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from samhandling.domain.messaging.messages import StoredMessage, utc_now
+from samhandling.domain.clock import utc_now
+from samhandling.domain.messaging.messages import StoredMessage
 from samhandling.services.messaging.send import AlreadySubmittedError, SendOptions, SendRefusedError, submit_request
 from samhandling.store.unit_of_work import UnitOfWork
 

@@ -21,13 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from samhandling.domain.messaging.messages import (
-    MessageState,
-    StoredMessage,
-    as_utc,
-    receipt_move,
-    utc_now,
-)
+from samhandling.domain.clock import as_utc, utc_now
+from samhandling.domain.messaging.messages import MessageState, StoredMessage, receipt_move
 from samhandling.services.messaging.receive import conflict_text
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import DeliveryState, ReceiverStatus, Transport, TransportError

@@ -23,7 +23,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError
 
-from samhandling.domain.messaging.messages import redact_person_ids
+from samhandling.domain.privacy import redact_person_ids
+from samhandling.domain.text import cut
 from samhandling.services.messaging.outbox import OutboxRun, deliver_due
 from samhandling.services.messaging.receive import (
     Disposition,
@@ -96,7 +97,7 @@ def first_line(exc: BaseException, limit: int = 300) -> str:
     """The first line of an error, with person identifiers masked: for the log and the journal."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     text = redact_person_ids(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return cut(text, limit)
 
 
 @dataclass

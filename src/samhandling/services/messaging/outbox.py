@@ -14,14 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from samhandling.domain.messaging.messages import (
-    Direction,
-    MessageState,
-    StoredMessage,
-    can_move,
-    redact_person_ids,
-    utc_now,
-)
+from samhandling.domain.clock import utc_now
+from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage, can_move
+from samhandling.domain.privacy import redact_person_ids
 from samhandling.store.messaging.repositories import DEFAULT_LEASE, Backoff, LeaseLostError, MessageQuery, OutboxItem
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Envelope, Transport, TransportError

@@ -16,7 +16,8 @@ from rich.text import Text
 from rich.tree import Tree
 
 from samhandling.domain.clock import from_message, shown
-from samhandling.domain.identifiers import mask_person_id, person_id_problem
+from samhandling.domain.identifiers import person_id_problem
+from samhandling.domain.privacy import mask_person_id
 from samhandling.standards.binding import is_model
 from samhandling.standards.kith import BL, CS, CV, PQ, TS, URL
 from samhandling.standards.msghead import MsgHead, Organisation, Patient

@@ -36,8 +36,8 @@ from enum import StrEnum
 
 from lxml import etree
 
-from samhandling.domain.clock import echoed, message_time
-from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage, receipt_move, utc_now
+from samhandling.domain.clock import echoed, message_time, utc_now
+from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage, receipt_move
 from samhandling.domain.registers.parties import Parties, PartyKind
 from samhandling.standards import apprec as ar
 from samhandling.standards.message import to_bytes

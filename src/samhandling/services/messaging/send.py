@@ -19,8 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from samhandling.domain.clock import message_time
-from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage, utc_now
+from samhandling.domain.clock import message_time, utc_now
+from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
 from samhandling.domain.registers.parties import Parties, PartyKind
 from samhandling.standards.kith import CS
 from samhandling.standards.message import compose, message_bytes

@@ -14,15 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from samhandling.domain.messaging.messages import (
-    Direction,
-    MessageState,
-    StoredMessage,
-    as_utc,
-    redact_person_ids,
-    utc_now,
-)
+from samhandling.domain.clock import as_utc, utc_now
+from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
 from samhandling.domain.monitoring.rules import Alert, AlertCause, Finding
+from samhandling.domain.privacy import redact_person_ids
 from samhandling.domain.registers.parties import Parties
 from samhandling.services.monitoring.monitor import MonitorConfig, OverdueMessage, partner_resolver, status
 from samhandling.store.monitoring.repositories import LineTest

@@ -24,7 +24,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from samhandling.domain.messaging.messages import MessageState, as_utc, utc_now
+from samhandling.domain.clock import as_utc, utc_now
+from samhandling.domain.messaging.messages import MessageState
 from samhandling.domain.registers.parties import Parties, PartyKind
 from samhandling.services.messaging.node import NodeParts, fetch
 from samhandling.services.messaging.outbox import deliver_due

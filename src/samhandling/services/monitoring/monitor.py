@@ -28,9 +28,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from samhandling.domain.calendar import WorkingCalendar
+from samhandling.domain.clock import as_utc, utc_now
 from samhandling.domain.deviations.deviation import DeviationStatus
 from samhandling.domain.deviations.overdue import evaluate_overdue_measures
-from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage, as_utc, utc_now
+from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
 from samhandling.domain.monitoring.rules import (
     Alert,
     AlertCause,

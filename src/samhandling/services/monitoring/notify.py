@@ -23,8 +23,9 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from samhandling.domain.messaging.messages import redact_person_ids, utc_now
+from samhandling.domain.clock import utc_now
 from samhandling.domain.monitoring.rules import Alert, AlertCause, alert_mail
+from samhandling.domain.privacy import redact_person_ids
 from samhandling.domain.registers.contacts import ContactPurpose
 from samhandling.services.mail.smtp import MAIL_POLICY, SmtpServer, send_messages
 from samhandling.services.mail.smtp import SMTP_TIMEOUT as SMTP_TIMEOUT  # re-exported

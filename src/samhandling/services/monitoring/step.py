@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from samhandling.domain.messaging.messages import redact_person_ids, utc_now
+from samhandling.domain.clock import utc_now
+from samhandling.domain.privacy import redact_person_ids
 from samhandling.services.messaging.send import SendOptions
 from samhandling.services.monitoring.daily_report import build_daily_report, report_text
 from samhandling.services.monitoring.line_test import LineTestError, due_line_tests, settle_line_tests, start_line_test

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from samhandling.domain.messaging.messages import utc_now
+from samhandling.domain.clock import utc_now
 from samhandling.store.monitoring.repositories import AttemptKind, TransportAttempt
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Delivery, Envelope, Inbound, ReceiverStatus, Transport, TransportError

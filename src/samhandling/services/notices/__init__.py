@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from samhandling.domain.messaging.messages import utc_now
+from samhandling.domain.clock import utc_now
 from samhandling.services.notices.config import NoticeConfig
 from samhandling.store.notices.unit_of_work import NoticeUnitOfWork
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from samhandling.domain.messaging.messages import utc_now
+from samhandling.domain.clock import utc_now
 from samhandling.domain.registers.agreements import Agreement, AgreementArea, AgreementDocument, AgreementStatus
 from samhandling.domain.registers.partners import Entity, Municipality
 from samhandling.services.registers.files import (

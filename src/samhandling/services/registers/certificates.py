@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from samhandling.domain.messaging.messages import utc_now
+from samhandling.domain.clock import utc_now
 from samhandling.domain.registers.certificates import (
     DEFAULT_WINDOW_DAYS,
     Certificate,

@@ -12,8 +12,7 @@ import html
 from dataclasses import dataclass
 from datetime import datetime
 
-from samhandling.domain.clock import shown
-from samhandling.domain.messaging.messages import utc_now
+from samhandling.domain.clock import shown, utc_now
 from samhandling.domain.registers.contacts import (
     PURPOSE_TEXT,
     REASON_TEXT,

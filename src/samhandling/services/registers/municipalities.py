@@ -15,7 +15,7 @@ from datetime import datetime
 from importlib import resources
 from typing import Any
 
-from samhandling.domain.messaging.messages import utc_now
+from samhandling.domain.clock import utc_now
 from samhandling.domain.registers.contacts import fold
 from samhandling.domain.registers.partners import Entity, Municipality, municipality_number_problem
 from samhandling.services.registers.files import read_json

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from samhandling.domain.messaging.messages import utc_now
+from samhandling.domain.clock import utc_now
 from samhandling.domain.registers.agreements import Agreement
 from samhandling.domain.registers.certificates import Certificate
 from samhandling.domain.registers.contacts import ContactPoint, fold

@@ -28,7 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from samhandling.domain.identifiers import mask_person_id, person_id_problem
+from samhandling.domain.identifiers import person_id_problem
+from samhandling.domain.privacy import mask_person_id
 from samhandling.standards.parsing import DEFAULT_MAX_BYTES
 from samhandling.store.messaging.repositories import PatientEntry
 from samhandling.store.unit_of_work import UnitOfWork

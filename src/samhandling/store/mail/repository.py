@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Row, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from samhandling.domain.messaging.messages import as_utc
+from samhandling.domain.clock import as_utc
 from samhandling.store.mail.tables import mail_outbox
 
 

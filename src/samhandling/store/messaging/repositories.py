@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Row
 from sqlalchemy.exc import IntegrityError
 
+from samhandling.domain.clock import as_utc, utc_now
 from samhandling.domain.identifiers import HerId, person_id_problem
 from samhandling.domain.messaging.messages import (
     INITIAL_STATE,
@@ -32,12 +33,10 @@ from samhandling.domain.messaging.messages import (
     JournalEntry,
     MessageState,
     StoredMessage,
-    as_utc,
     can_move,
     outgoing_address_problem,
-    redact_person_ids,
-    utc_now,
 )
+from samhandling.domain.privacy import redact_person_ids
 from samhandling.domain.registers.parties import Parties, Party, PartyKind
 from samhandling.store.incidents.holding import is_held
 from samhandling.store.messaging.tables import (

@@ -20,7 +20,8 @@ from sqlalchemy import Connection, and_, case, delete, exists, func, insert, or_
 from sqlalchemy.engine import CursorResult, Row
 from sqlalchemy.exc import IntegrityError
 
-from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage, as_utc, redact_person_ids
+from samhandling.domain.clock import as_utc
+from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
 from samhandling.domain.monitoring.rules import (
     WAITING_FOR_RECEIPT,
     Alert,
@@ -30,6 +31,7 @@ from samhandling.domain.monitoring.rules import (
     PendingSend,
     QueueSample,
 )
+from samhandling.domain.privacy import redact_person_ids
 from samhandling.store.messaging.repositories import clean_error
 from samhandling.store.messaging.tables import messages, outbox
 from samhandling.store.monitoring.tables import (

@@ -20,8 +20,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from samhandling import cli
+from samhandling.bootstrap import open_database
 from samhandling.settings import Settings
-from samhandling.store.database import open_engine
 from samhandling.store.postgresql import answer_timeout, connect_args
 from tests.soak.proxy import database_proxy
 from tests.store_fixtures import create_database, drop_database
@@ -95,7 +95,7 @@ def test_a_stalled_connection_is_thrown_away_and_the_engine_works_again_when_the
         url = real.set(host="127.0.0.1", port=proxy.port, query={"sslmode": "disable", "gssencmode": "disable"})
         settings = Settings(database_url=url.render_as_string(hide_password=False), database_connect_timeout=2,
                             database_statement_timeout=1)
-        engine = open_engine(settings=settings)
+        engine = open_database(settings)
         try:
             with engine.connect() as connection:
                 assert connection.execute(text("SHOW statement_timeout")).scalar_one() == "1s"
@@ -114,7 +114,7 @@ def test_a_stalled_connection_is_thrown_away_and_the_engine_works_again_when_the
 
 
 def test_the_server_cancels_a_statement_that_runs_longer_than_the_statement_timeout(pg_database: str) -> None:
-    engine = open_engine(settings=Settings(database_url=pg_database, database_statement_timeout=1))
+    engine = open_database(Settings(database_url=pg_database, database_statement_timeout=1))
     try:
         with pytest.raises(OperationalError, match="statement timeout"), engine.connect() as connection:
             connection.execute(text("SELECT pg_sleep(30)"))

@@ -22,6 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, insert, inspect
 from sqlalchemy.exc import IntegrityError
 
+from samhandling.bootstrap import open_database
 from samhandling.domain.messaging.messages import (
     INCOMING_STATES,
     INITIAL_STATE,
@@ -213,7 +214,7 @@ def test_default_database_is_a_sqlite_file_in_home(tmp_path: Path, monkeypatch: 
     monkeypatch.delenv("SAMHANDLING_DATABASE_URL", raising=False)
     settings = Settings(home=tmp_path / "home")
     assert settings.effective_database_url == f"sqlite:///{tmp_path / 'home' / 'samhandling.db'}"
-    engine = open_engine(settings=settings)
+    engine = open_database(settings)
     try:
         with engine.connect() as connection:
             pragma = connection.exec_driver_sql

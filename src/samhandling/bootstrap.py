@@ -150,9 +150,15 @@ class Node:
         self.engine.dispose()
 
 
+def open_database(settings: Settings) -> Engine:
+    """An engine on the node's database, with the timeouts the settings give (not yet migrated)."""
+    return open_engine(settings.effective_database_url, connect_timeout=settings.database_connect_timeout,
+                       statement_timeout=settings.database_statement_timeout)
+
+
 def bootstrap(settings: Settings | None = None) -> Node:
     """Open the node's database, bring it to the newest schema, and wire the parts."""
     cfg = settings or load_settings()
-    engine = open_engine(settings=cfg)
+    engine = open_database(cfg)
     upgrade(engine)
     return Node(settings=cfg, engine=engine)

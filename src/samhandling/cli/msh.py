@@ -96,9 +96,10 @@ def serve(
     Meldingene lagres i nodens database (SAMHANDLING_DATABASE_URL, ellers SQLite i SAMHANDLING_HOME).
     """
     from samhandling import eventlog
+    from samhandling.bootstrap import open_database
     from samhandling.msh.app import create_app
     from samhandling.msh.tokens import TokenError, load_or_create_secret
-    from samhandling.store.database import open_engine, upgrade
+    from samhandling.store.database import upgrade
 
     cfg = settings()
     register = load_parties(parties, cfg.max_message_bytes) if parties is not None else None
@@ -107,7 +108,7 @@ def serve(
     except (TokenError, OSError) as exc:
         raise UserError(f"hemmeligheten for tokener: {exc}") from None
     sock = _bind(host, port)
-    engine = open_engine(settings=cfg)
+    engine = open_database(cfg)
     try:
         upgrade(engine)
         app = create_app(engine, secret, register, max_message_bytes=cfg.max_message_bytes)

@@ -25,7 +25,6 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import StaticPool
 
-from samhandling.settings import Settings, load_settings
 from samhandling.store import postgresql
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -33,24 +32,27 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_LOCK = 7_263_540_211
 
 
-def database_url(settings: Settings | None = None) -> str:
-    return (settings or load_settings()).effective_database_url
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for the database to accept a connection (the default of ``SAMHANDLING_DATABASE_CONNECT_TIMEOUT``)."""
+STATEMENT_TIMEOUT = 30.0
+"""Seconds a statement may take (the default of ``SAMHANDLING_DATABASE_STATEMENT_TIMEOUT``)."""
 
 
-def open_engine(url: str | None = None, *, settings: Settings | None = None, **options: Any) -> Engine:
-    """An engine for ``url`` (default: from the settings). Creates the folder of a SQLite file.
+def open_engine(url: str, *, connect_timeout: float = CONNECT_TIMEOUT, statement_timeout: float = STATEMENT_TIMEOUT,
+                **options: Any) -> Engine:
+    """An engine for ``url``. Creates the folder of a SQLite file. The node opens its database through
+    :func:`samhandling.bootstrap.open_database`, which takes the timeouts from the settings.
 
     ``sqlite://`` (in memory) is one connection shared by everything, for tests: one unit of work at a time.
     """
-    cfg = settings or load_settings()
-    found = make_url(url or cfg.effective_database_url)
+    found = make_url(url)
     if found.get_backend_name() == "postgresql" and found.get_driver_name() == "psycopg":
         connect_args = options.setdefault("connect_args", {})
-        for key, value in postgresql.connect_args(found, cfg.database_connect_timeout,
-                                                  cfg.database_statement_timeout).items():
+        for key, value in postgresql.connect_args(found, connect_timeout,
+                                                  statement_timeout).items():
             connect_args.setdefault(key, value)
         engine = create_engine(found, pool_pre_ping=True, **options)
-        postgresql.guard(engine, cfg.database_statement_timeout)
+        postgresql.guard(engine, statement_timeout)
         return engine
     if found.get_backend_name() != "sqlite":
         return create_engine(found, pool_pre_ping=True, **options)
@@ -60,7 +62,7 @@ def open_engine(url: str | None = None, *, settings: Settings | None = None, **o
         options.setdefault("connect_args", {}).setdefault("check_same_thread", False)
     else:
         Path(found.database).parent.mkdir(parents=True, exist_ok=True)
-    busy_seconds = cfg.database_statement_timeout
+    busy_seconds = statement_timeout
     options.setdefault("connect_args", {}).setdefault("timeout", busy_seconds)
     engine = create_engine(found, **options)
 

@@ -20,10 +20,15 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
-def _run_offline() -> None:
-    from samhandling.store.database import database_url
+def _settings_url() -> str:
+    # Only for the ``alembic`` command line, an entry point of its own: the node itself passes a connection.
+    from samhandling.settings import load_settings
 
-    context.configure(url=database_url(), target_metadata=metadata, literal_binds=True)
+    return load_settings().effective_database_url
+
+
+def _run_offline() -> None:
+    context.configure(url=_settings_url(), target_metadata=metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -35,7 +40,7 @@ def _run_online() -> None:
         return
     from samhandling.store.database import open_engine
 
-    engine = open_engine()
+    engine = open_engine(_settings_url())
     try:
         with engine.begin() as own:
             _run(own)

@@ -26,8 +26,8 @@ from lxml import etree
 from samhandling.domain.clock import message_time
 from samhandling.standards import msghead
 from samhandling.standards.binding import BindingError, Namespaces, element, read, write, xml_type
+from samhandling.standards.content import ContentStandard
 from samhandling.standards.kith import CS, CV, URL
-from samhandling.standards.registry import ContentStandard
 
 APPREC_NS_1_0 = "http://www.kith.no/xmlstds/apprec/2004-11-21"
 APPREC_NS_1_1 = "http://www.kith.no/xmlstds/apprec/2012-02-15"

@@ -32,9 +32,9 @@ from lxml import etree
 
 from samhandling.standards import binding, kith
 from samhandling.standards.binding import AnyXml, Namespaces, any_content, element, read, xml_type
+from samhandling.standards.content import ContentStandard, write_document
 from samhandling.standards.kith import CS, CV, URL
 from samhandling.standards.msghead import OID_PERSON_IDENT
-from samhandling.standards.registry import ContentStandard, write_content
 
 Version = Literal["1.0", "1.1"]
 
@@ -273,7 +273,7 @@ def read_dialogmelding(elem: etree._Element, *, strict: bool = True) -> Dialogme
 
 def write_dialogmelding(document: Dialogmelding) -> etree._Element:
     """Write a document as the ``Dialogmelding`` element of its version."""
-    return write_content(document, standard(document.version))
+    return write_document(document, standard(document.version))
 
 
 # --- what the message is ---------------------------------------------------------------------------

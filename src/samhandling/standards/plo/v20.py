@@ -27,6 +27,7 @@ from decimal import Decimal
 
 from samhandling.standards import kith
 from samhandling.standards.binding import AnyXml, Namespaces, any_content, element, text, xml_type
+from samhandling.standards.content import ContentStandard
 from samhandling.standards.kith import CS, CV, Person
 from samhandling.standards.plo import epj
 from samhandling.standards.plo.components import (
@@ -51,7 +52,6 @@ from samhandling.standards.plo.components import InformertOm as InformertOm
 from samhandling.standards.plo.components import KontrolltimeBestill as KontrolltimeBestill
 from samhandling.standards.plo.components import MedisinskDiagnose as MedisinskDiagnose
 from samhandling.standards.plo.epj import Cave, GenereltJournalnotat
-from samhandling.standards.registry import ContentStandard
 
 PO_NS = "http://ehelse.no/xmlstds/po/poKomponent/2017-11-30"
 PASIENTLOGISTIKK_NS = "http://ehelse.no/xmlstds/po/Pasientlogistikk/2016-05-30"

@@ -12,7 +12,8 @@ from typing import Any
 
 from lxml import etree
 
-from samhandling.standards import apprec, dialogmelding, plo
+from samhandling.standards import dialogmelding, plo
+from samhandling.standards.apprec import model as apprec
 from samhandling.standards.content import ContentStandard, read_document, write_document
 
 _by_qname: dict[str, ContentStandard] = {}

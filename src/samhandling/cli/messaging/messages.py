@@ -278,7 +278,7 @@ def show_message(
 ) -> None:
     """Vis én lagret melding: nøkkelfelt, kvitteringens feilkoder, selve meldingen lesbart og journalen."""
     from samhandling.services.messaging.presentation import render
-    from samhandling.standards.apprec import ERROR_CODES
+    from samhandling.standards.apprec.codes import ERROR_CODES
     from samhandling.standards.validation import validate_message
 
     node = _node()

@@ -62,7 +62,7 @@ from samhandling.services.messaging.node import NodeParts, run_forever
 from samhandling.services.messaging.receive import ReceiveOptions
 from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.settings import Settings
-from samhandling.standards import dialogmelding as dm
+from samhandling.standards.dialogmelding.builders import foresporsel
 from samhandling.standards.message import msg_type_for
 from samhandling.standards.msghead import Patient, person_ident
 from samhandling.standards.plo import examples
@@ -391,7 +391,7 @@ class BrokenLetters(Tamper):
         if outgoing.case != 9 or outgoing.side is not Side.MUNICIPALITY:
             return outgoing
         mangled = (outgoing.text or "").encode("utf-8").decode("iso-8859-1")
-        return replace(outgoing, document=dm.foresporsel(sporsmal=mangled))
+        return replace(outgoing, document=foresporsel(sporsmal=mangled))
 
 
 class NoAppRec(Tamper):
@@ -511,7 +511,7 @@ def test_partner_mode_judges_what_the_partner_sends_and_answers(
     submit_document(partner, options, examples.melding_om_innlagt_pasient(), sender_her_id="8101",
                     receiver_her_id="8201", patient=who)
     for receiver in ("8201", "8202"):
-        submit_document(partner, options, dm.foresporsel(sporsmal="Hvem følger opp sårstellet? Æ Ø Å"),
+        submit_document(partner, options, foresporsel(sporsmal="Hvem følger opp sårstellet? Æ Ø Å"),
                         sender_her_id="8101", receiver_her_id=receiver, patient=who)
     parts = NodeParts(new_uow=lambda: partner, transport=DirectoryTransport(network),
                       receive_options=ReceiveOptions(schemas=None, max_bytes=settings.max_message_bytes),

@@ -44,10 +44,11 @@ from samhandling.msh.tokens import (
     read_token,
     secret_path,
 )
-from samhandling.standards import dialogmelding as dm
 from samhandling.standards.apprec.answer import build_apprec
 from samhandling.standards.apprec.codes import OID_ERROR
 from samhandling.standards.apprec.model import STANDARDS, AppRec, read_apprec, write_apprec
+from samhandling.standards.dialogmelding.builders import notat
+from samhandling.standards.dialogmelding.model import Version
 from samhandling.standards.kith import CS
 from samhandling.standards.message import compose, message_bytes
 from samhandling.standards.msghead import Organisation, OtherReceiver, Patient, party, person_ident
@@ -87,13 +88,13 @@ def patient() -> Patient:
 
 
 def dialog_message(
-    msg_id: str | None = None, *, version: dm.Version = "1.1", copies: Sequence[str] = (),
+    msg_id: str | None = None, *, version: Version = "1.1", copies: Sequence[str] = (),
     sender: Organisation | None = None, receiver: Organisation | None = None, gen_date: datetime | None = None,
 ) -> bytes:
     """A Notat from the hospital ward to home care (copies to other municipal services)."""
     others = [OtherReceiver(role_receiver=CS(v="COP", dn="Kopimottaker"), organisation=municipal(her_id))
               for her_id in copies]
-    head = compose(dm.notat(tekst="Pasienten har fått ny medisin.", version=version),
+    head = compose(notat(tekst="Pasienten har fått ny medisin.", version=version),
                    sender=sender or hospital_ward(), receiver=receiver or municipal(), patient=patient(),
                    copies=others, msg_id=msg_id, gen_date=gen_date)
     return message_bytes(head)

@@ -24,10 +24,10 @@ from samhandling.services.messaging.node import run_once
 from samhandling.services.messaging.receive import receive_message
 from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.services.monitoring.monitor import MonitorConfig, gather
-from samhandling.standards import dialogmelding as dm
 from samhandling.standards.apprec.answer import AppRecError, build_apprec
 from samhandling.standards.apprec.codes import ERROR_CODES
 from samhandling.standards.apprec.model import read_apprec, write_apprec
+from samhandling.standards.dialogmelding.builders import foresporsel
 from samhandling.standards.message import to_bytes
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.schemas import SchemaSet
@@ -78,7 +78,7 @@ def queue_questions(side: InProcessNode, count: int) -> list[StoredMessage]:
     sent = []
     for n in range(count):
         sent += submit_document(side.uow(), SendOptions(schemas=None, max_bytes=10**7),
-                                dm.foresporsel(sporsmal=f"Spørsmål {n}: kan hjemmesykepleien komme i morgen?"),
+                                foresporsel(sporsmal=f"Spørsmål {n}: kan hjemmesykepleien komme i morgen?"),
                                 sender_her_id="8101", receiver_her_id="8201", patient=patient())
     return sent
 

@@ -12,9 +12,10 @@ from typing import Any
 
 from lxml import etree
 
-from samhandling.standards import dialogmelding, plo
+from samhandling.standards import plo
 from samhandling.standards.apprec import model as apprec
 from samhandling.standards.content import ContentStandard, read_document, write_document
+from samhandling.standards.dialogmelding import model as dialogmelding
 
 _by_qname: dict[str, ContentStandard] = {}
 _by_model: dict[type, ContentStandard] = {}

@@ -20,7 +20,7 @@ from samhandling.domain.privacy import mask_person_id
 from samhandling.services.messaging.node import first_line, is_database_outage
 from samhandling.services.messaging.receive import Reception, receive_message, store_unprocessable
 from samhandling.services.messaging.send import SendRefusedError, answer_misdirected, submit_request
-from samhandling.standards.dialogmelding import (
+from samhandling.standards.dialogmelding.codes import (
     PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER,
     PASIENTEN_TILHORER_IKKE_KOMMUNEN,
 )

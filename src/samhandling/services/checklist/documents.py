@@ -14,7 +14,8 @@ from dataclasses import replace
 from typing import Any
 
 from samhandling.domain.checklist.cases import DocumentKind
-from samhandling.standards import dialogmelding as dm
+from samhandling.standards.dialogmelding.builders import avvik, foresporsel, svar_pa_foresporsel
+from samhandling.standards.dialogmelding.model import Dialogmelding
 from samhandling.standards.plo import examples
 from samhandling.standards.plo.messages import Innleggelsesrapport
 
@@ -32,10 +33,10 @@ def build_document(kind: DocumentKind, *, text: str | None, answered: Any = None
         DocumentKind.UTSKRIVNINGSKLAR: examples.melding_om_utskrivningsklar_pasient,
         DocumentKind.AVMELDING: examples.avmelding_utskrivningsklar_pasient,
         DocumentKind.UTSKREVET: examples.melding_om_utskrevet_pasient,
-        DocumentKind.FORESPORSEL: lambda: dm.foresporsel(sporsmal=body),
-        DocumentKind.SVAR: lambda: dm.svar_pa_foresporsel(
-            tekst=body, svar_pa=answered if isinstance(answered, dm.Dialogmelding) else None),
-        DocumentKind.AVVIK: lambda: dm.avvik(tekst=body),
+        DocumentKind.FORESPORSEL: lambda: foresporsel(sporsmal=body),
+        DocumentKind.SVAR: lambda: svar_pa_foresporsel(
+            tekst=body, svar_pa=answered if isinstance(answered, Dialogmelding) else None),
+        DocumentKind.AVVIK: lambda: avvik(tekst=body),
     }
     return builders[kind]()
 
@@ -66,7 +67,7 @@ def with_patient_id(document: Any, person_id: str) -> Any:
 
 def document_text(document: Any) -> str | None:
     """The free text of a dialog message: the question of a Forespørsel, the text of a note (Svar, Avvik)."""
-    if not isinstance(document, dm.Dialogmelding):
+    if not isinstance(document, Dialogmelding):
         return None
     if document.foresporsel and document.foresporsel[0].sporsmal is not None:
         return document.foresporsel[0].sporsmal.plain_text()

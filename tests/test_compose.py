@@ -21,7 +21,15 @@ from samhandling.standards.dialogmelding.codes import PASIENTEN_TILHORER_IKKE_KO
 from samhandling.standards.dialogmelding.model import Dialogmelding
 from samhandling.standards.message import compose, message_bytes, msg_type_for
 from samhandling.standards.msghead import Patient, party, person_ident
-from samhandling.standards.plo import examples
+from samhandling.standards.plo.examples.admission_report import innleggelsesrapport
+from samhandling.standards.plo.examples.hospital_reports import helseopplysninger, utskrivningsrapport
+from samhandling.standards.plo.examples.logistics import (
+    avmelding_utskrivningsklar_pasient,
+    melding_om_innlagt_pasient,
+    melding_om_utskrevet_pasient,
+    melding_om_utskrivningsklar_pasient,
+    orientering_om_dodsfall,
+)
 from samhandling.standards.schemas import SchemaSet
 from samhandling.standards.validation import validate_message
 
@@ -29,14 +37,14 @@ HOSPITAL = party("Sykehuset Innlandet HF", "8100", service=party("Medisinsk avde
 MUNICIPALITY = party("Testkommune", "8200", service=party("Hjemmesykepleien", "8201"))
 
 BUILDERS: dict[str, tuple[Callable[[], Any], str]] = {
-    "innleggelsesrapport": (examples.innleggelsesrapport, "INNLEGGELSESRAPPORT"),
-    "innlagt": (examples.melding_om_innlagt_pasient, "LOG_INNLAGT"),
-    "utskrivningsklar": (examples.melding_om_utskrivningsklar_pasient, "LOG_UTSKRIVNINGSKLAR"),
-    "avmelding": (examples.avmelding_utskrivningsklar_pasient, "LOG_AVMELDING"),
-    "utskrevet": (examples.melding_om_utskrevet_pasient, "LOG_UTSKREVET"),
-    "dodsfall": (examples.orientering_om_dodsfall, "LOG_DOD"),
-    "helseopplysninger": (examples.helseopplysninger, "HELSEOPPL_SOKNAD"),
-    "utskrivningsrapport": (examples.utskrivningsrapport, "UTSKRIVNINGSRAPPORT"),
+    "innleggelsesrapport": (innleggelsesrapport, "INNLEGGELSESRAPPORT"),
+    "innlagt": (melding_om_innlagt_pasient, "LOG_INNLAGT"),
+    "utskrivningsklar": (melding_om_utskrivningsklar_pasient, "LOG_UTSKRIVNINGSKLAR"),
+    "avmelding": (avmelding_utskrivningsklar_pasient, "LOG_AVMELDING"),
+    "utskrevet": (melding_om_utskrevet_pasient, "LOG_UTSKREVET"),
+    "dodsfall": (orientering_om_dodsfall, "LOG_DOD"),
+    "helseopplysninger": (helseopplysninger, "HELSEOPPL_SOKNAD"),
+    "utskrivningsrapport": (utskrivningsrapport, "UTSKRIVNINGSRAPPORT"),
     "foresporsel-1.0": (lambda: foresporsel(sporsmal="Hvordan går det med pasienten? Svar før kl. 14."),
                         "DIALOG_FORESPORSEL"),
     "svar-1.0": (lambda: svar_pa_foresporsel(tekst="Pasienten er i bedring; pårørende er varslet."),
@@ -71,8 +79,8 @@ def test_written_message_validates(name: str, schemas: SchemaSet) -> None:
 
 
 def test_reply_carries_conversation_ref() -> None:
-    first = compose(examples.innleggelsesrapport(), sender=MUNICIPALITY, receiver=HOSPITAL, patient=patient())
-    reply = compose(examples.melding_om_innlagt_pasient(), sender=HOSPITAL, receiver=MUNICIPALITY,
+    first = compose(innleggelsesrapport(), sender=MUNICIPALITY, receiver=HOSPITAL, patient=patient())
+    reply = compose(melding_om_innlagt_pasient(), sender=HOSPITAL, receiver=MUNICIPALITY,
                     patient=patient(), in_reply_to=first)
     third = compose(foresporsel(sporsmal="Når kan pasienten komme hjem?"), sender=MUNICIPALITY,
                     receiver=HOSPITAL, patient=patient(), in_reply_to=reply)

@@ -53,14 +53,15 @@ from samhandling.standards.kith import CS
 from samhandling.standards.message import compose, message_bytes
 from samhandling.standards.msghead import Organisation, OtherReceiver, Patient, party, person_ident
 from samhandling.standards.parsing import parse_xml
-from samhandling.standards.plo import examples
+from samhandling.standards.plo.examples import story
+from samhandling.standards.plo.examples.logistics import melding_om_innlagt_pasient
 from samhandling.standards.schemas import SchemaSet
 from samhandling.transport.base import DeliveryState
 
 HOSPITAL, WARD, DOCTOR = "8100", "8101", "8102"
 MUNICIPALITY, HOME_CARE, ALLOCATION = "8200", "8201", "8202"
 STRANGER = "8300"
-PATIENT_FNR = examples.PATIENT_FNR
+PATIENT_FNR = story.PATIENT_FNR
 SECRET = b"0123456789abcdef" * 4
 APPREC_XSD = {standard.version: standard.schema_file for standard in STANDARDS}
 
@@ -101,7 +102,7 @@ def dialog_message(
 
 
 def plo_message(msg_id: str | None = None) -> bytes:
-    head = compose(examples.melding_om_innlagt_pasient(), sender=hospital_ward(), receiver=municipal(),
+    head = compose(melding_om_innlagt_pasient(), sender=hospital_ward(), receiver=municipal(),
                    patient=patient(), msg_id=msg_id)
     return message_bytes(head)
 

@@ -30,7 +30,7 @@ from samhandling.standards.dialogmelding.model import Dialogmelding
 from samhandling.standards.message import message_bytes
 from samhandling.standards.msghead import Patient, person_ident, read_msghead
 from samhandling.standards.parsing import parse_xml
-from samhandling.standards.plo import examples
+from samhandling.standards.plo.examples.logistics import melding_om_innlagt_pasient
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.fakes import FakeUnitOfWork
 from samhandling.store.messaging.repositories import Backoff, MessageQuery
@@ -96,7 +96,7 @@ def test_address_follows_the_register_down_to_the_person() -> None:
 def test_a_composed_message_is_validated_stored_and_queued(
     hospital: Callable[[], UnitOfWork], options: SendOptions, schemas: SchemaSet
 ) -> None:
-    (stored,) = submit_document(hospital(), options, examples.melding_om_innlagt_pasient(), sender_her_id="8101",
+    (stored,) = submit_document(hospital(), options, melding_om_innlagt_pasient(), sender_her_id="8101",
                                 receiver_her_id="8201", patient=patient())
     assert stored.state is MessageState.QUEUED and stored.msg_type == "LOG_INNLAGT"
     head = read_msghead(parse_xml(stored.raw))
@@ -118,7 +118,7 @@ def test_copy_receivers_get_a_stored_copy_each(hospital: Callable[[], UnitOfWork
 
 def test_an_invalid_message_never_leaves(hospital: Callable[[], UnitOfWork], options: SendOptions) -> None:
     with pytest.raises(SendRefusedError, match="E31") as refused:
-        submit_document(hospital(), options, examples.melding_om_innlagt_pasient(), sender_her_id="8101",
+        submit_document(hospital(), options, melding_om_innlagt_pasient(), sender_her_id="8101",
                         receiver_her_id="8201", patient=patient("15076500566"))
     assert [f.code for f in refused.value.findings] == ["E36", "E31"]  # name and a wrong number only
     assert queued(hospital) == []
@@ -258,7 +258,7 @@ def test_two_nodes_exchange_a_message_and_its_apprec_over_a_shared_folder(
                                   worker="k")
 
     (sent,) = submit_document(hospital_store, SendOptions(schemas=schemas, max_bytes=10**7),
-                              examples.melding_om_innlagt_pasient(), sender_her_id="8101", receiver_her_id="8201",
+                              melding_om_innlagt_pasient(), sender_her_id="8101", receiver_her_id="8201",
                               patient=patient())
     assert run_once(hospital_node).outbox.sent == [sent.id]
     municipality_pass = run_once(municipality_node)

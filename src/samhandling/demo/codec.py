@@ -24,7 +24,8 @@ from samhandling.standards.apprec.model import AppRec, write_apprec
 from samhandling.standards.apprec.versions import apprec_version_for
 from samhandling.standards.message import compose, message_bytes, to_bytes
 from samhandling.standards.msghead import Patient, party, person_ident
-from samhandling.standards.plo import examples
+from samhandling.standards.plo.examples.admission_report import innleggelsesrapport
+from samhandling.standards.plo.examples.logistics import melding_om_innlagt_pasient
 from samhandling.standards.validation import ValidationReport, validate_message
 
 HOSPITAL = party("Sykehuset Innlandet HF", "8100", service=party("Medisinsk avdeling Gjøvik", "8101"))
@@ -76,17 +77,17 @@ def run_codec_demo(settings: Settings, console: Console) -> None:
         table.add_row(path.name, report.msg_type or "?", sender, receiver, result)
         return report
 
-    rapport = compose(examples.innleggelsesrapport(), msg_type="INNLEGGELSESRAPPORT",
+    rapport = compose(innleggelsesrapport(), msg_type="INNLEGGELSESRAPPORT",
                       sender=MUNICIPALITY, receiver=HOSPITAL, patient=patient)
     received = record("1-innleggelsesrapport.xml", message_bytes(rapport))
     record("2-apprec-ok.xml", to_bytes(write_apprec(_answer(received))))
 
-    innlagt = compose(examples.melding_om_innlagt_pasient(innlagt=datetime(2026, 11, 26, 9, 30)),
+    innlagt = compose(melding_om_innlagt_pasient(innlagt=datetime(2026, 11, 26, 9, 30)),
                       msg_type="LOG_INNLAGT", sender=HOSPITAL, receiver=MUNICIPALITY, patient=patient,
                       in_reply_to=rapport)
     record("3-melding-om-innlagt-pasient.xml", message_bytes(innlagt))
 
-    wrong = compose(examples.innleggelsesrapport(), msg_type="INNLEGGELSESRAPPORT",
+    wrong = compose(innleggelsesrapport(), msg_type="INNLEGGELSESRAPPORT",
                     sender=MUNICIPALITY, receiver=HOSPITAL, patient=_mistyped(patient))
     rejected = record("4-innleggelsesrapport-feil-fnr.xml", message_bytes(wrong))
     record("5-apprec-avvist.xml", to_bytes(write_apprec(_answer(rejected))))

@@ -17,6 +17,9 @@ Binding resolves the namespace key ``po`` per version, so every poKomponent clas
 the same as in 1.6 (same elements, order, types and cardinality, and nested classes that are the same too) is
 the model of :mod:`samhandling.standards.plo.components`, imported below. Only what 2.0 changed or added is
 defined here, each with a note on how it differs from 1.6.
+
+The module stays whole above 500 lines because it mirrors poKomponent-v2.0.xsd and the three 2.0 root schemas
+type by type (tests/test_plo20.py checks each model against its declaration).
 """
 
 from __future__ import annotations

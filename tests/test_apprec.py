@@ -13,36 +13,36 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from samhandling.standards.apprec import (
-    APPREC_NS_1_0,
-    APPREC_NS_1_1,
+from samhandling.standards.apprec.answer import AppRecError, build_apprec, recipients
+from samhandling.standards.apprec.codes import (
     ERROR_CODES,
     ERROR_E21,
     ERROR_E36,
     ERROR_T02,
     ERROR_X99,
-    HCP,
     OID_ERROR,
     ROLE_REQUESTER,
-    STANDARDS,
     STATUS_CODES,
     STATUS_OK,
     STATUS_OK_ERROR_IN_PART,
     STATUS_REJECTED,
+    Code,
+)
+from samhandling.standards.apprec.model import (
+    APPREC_NS_1_0,
+    APPREC_NS_1_1,
+    HCP,
+    STANDARDS,
     AdditionalId,
     AppRec,
     AppRec10,
     AppRec11,
-    AppRecError,
-    Code,
     HCPerson,
     HCProf,
-    apprec_version_for,
-    build_apprec,
     read_apprec,
-    recipients,
     write_apprec,
 )
+from samhandling.standards.apprec.versions import apprec_version_for
 from samhandling.standards.binding import BindingError, same_information
 from samhandling.standards.kith import CS, CV
 from samhandling.standards.msghead import (

@@ -14,7 +14,7 @@ from samhandling.services.messaging.catalog import EpjCatalog
 from samhandling.services.messaging.node import NodeParts, run_once
 from samhandling.services.messaging.receive import ReceiveOptions
 from samhandling.services.messaging.send import SendOptions
-from samhandling.standards import dialogmelding as dm
+from samhandling.standards.dialogmelding.builders import foresporsel
 from samhandling.standards.message import compose, message_bytes
 from samhandling.standards.msghead import party
 from samhandling.standards.schemas import SchemaSet
@@ -26,7 +26,7 @@ from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
 
 
 def ready_message(text: str = "Kan pasienten få besøk i helga?") -> bytes:
-    return message_bytes(compose(dm.foresporsel(sporsmal=text),
+    return message_bytes(compose(foresporsel(sporsmal=text),
                                  sender=party("Sykehuset", "8100", service=party("Medisinsk avdeling", "8101")),
                                  receiver=party("Gjøvik", "8200", service=party("Hjemmesykepleien", "8201")),
                                  patient=patient()))

@@ -62,10 +62,12 @@ from samhandling.services.messaging.node import NodeParts, run_forever
 from samhandling.services.messaging.receive import ReceiveOptions
 from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.settings import Settings
-from samhandling.standards import dialogmelding as dm
+from samhandling.standards.dialogmelding.builders import foresporsel
 from samhandling.standards.message import msg_type_for
 from samhandling.standards.msghead import Patient, person_ident
-from samhandling.standards.plo import examples
+from samhandling.standards.plo.examples.admission_report import innleggelsesrapport
+from samhandling.standards.plo.examples.logistics import melding_om_innlagt_pasient
+from samhandling.standards.plo.examples.story import PATIENT_FNR
 from samhandling.standards.registry import write_content
 from samhandling.store.fakes import FakeUnitOfWork
 from samhandling.transport.base import Envelope, Inbound
@@ -228,7 +230,7 @@ def test_a_run_keeps_the_test_patient_masked_only() -> None:
     with pytest.raises(ValueError, match="maskert"):
         ChecklistRun(run_id="r", checklist_id="c", checklist_version="1", mode=RunMode.AUTOMATIC,
                      trigger=Trigger.SYSTEM, changed=Side.HOSPITAL, started_at=T0, finished_at=None, hospital=party,
-                     municipality=party, patient=examples.PATIENT_FNR)
+                     municipality=party, patient=PATIENT_FNR)
 
 
 # --- coverage -----------------------------------------------------------------------------------------
@@ -285,7 +287,7 @@ def test_a_municipality_that_changed_its_systems_since_its_last_passed_run_is_no
 
 def test_the_documents_are_the_complete_examples_and_dialog_texts() -> None:
     assert missing_parts(build_document(DocumentKind.INNLEGGELSESRAPPORT, text=None)) == ()
-    emptied = replace(examples.innleggelsesrapport(), legemiddelinfo=[], info_kartlegging_funksjonsniva=None)
+    emptied = replace(innleggelsesrapport(), legemiddelinfo=[], info_kartlegging_funksjonsniva=None)
     assert missing_parts(emptied) == ("IPLOS (kartlegging av funksjonsnivå)", "legemidler")
     question = build_document(DocumentKind.FORESPORSEL, text="Kan dere svare før kl. 10? Æøå")
     assert document_text(question) == "Kan dere svare før kl. 10? Æøå"
@@ -297,10 +299,10 @@ def test_the_documents_are_the_complete_examples_and_dialog_texts() -> None:
 
 def test_another_synthetic_test_patient_replaces_the_examples_patient_everywhere() -> None:
     other = synthetic_person_id(date(1950, 6, 1), rng=random.Random(3))
-    document = with_patient_id(examples.innleggelsesrapport(), other)
+    document = with_patient_id(innleggelsesrapport(), other)
     written = etree.tostring(write_content(document), encoding="unicode")
-    assert other in written and examples.PATIENT_FNR not in written
-    assert examples.PATIENT_FNR in etree.tostring(write_content(examples.innleggelsesrapport()), encoding="unicode")
+    assert other in written and PATIENT_FNR not in written
+    assert PATIENT_FNR in etree.tostring(write_content(innleggelsesrapport()), encoding="unicode")
 
 
 # --- the runner, automatic mode -----------------------------------------------------------------------
@@ -391,7 +393,7 @@ class BrokenLetters(Tamper):
         if outgoing.case != 9 or outgoing.side is not Side.MUNICIPALITY:
             return outgoing
         mangled = (outgoing.text or "").encode("utf-8").decode("iso-8859-1")
-        return replace(outgoing, document=dm.foresporsel(sporsmal=mangled))
+        return replace(outgoing, document=foresporsel(sporsmal=mangled))
 
 
 class NoAppRec(Tamper):
@@ -507,11 +509,11 @@ def test_partner_mode_judges_what_the_partner_sends_and_answers(
     partner = FakeUnitOfWork()
     _register(partner, HOSPITAL + MUNICIPALITY, local={"8100"})
     options = SendOptions(schemas=settings.schemas, max_bytes=settings.max_message_bytes)
-    who = Patient(family_name="Ørnhøi", given_name="Åse", ident=[person_ident(examples.PATIENT_FNR)])
-    submit_document(partner, options, examples.melding_om_innlagt_pasient(), sender_her_id="8101",
+    who = Patient(family_name="Ørnhøi", given_name="Åse", ident=[person_ident(PATIENT_FNR)])
+    submit_document(partner, options, melding_om_innlagt_pasient(), sender_her_id="8101",
                     receiver_her_id="8201", patient=who)
     for receiver in ("8201", "8202"):
-        submit_document(partner, options, dm.foresporsel(sporsmal="Hvem følger opp sårstellet? Æ Ø Å"),
+        submit_document(partner, options, foresporsel(sporsmal="Hvem følger opp sårstellet? Æ Ø Å"),
                         sender_her_id="8101", receiver_her_id=receiver, patient=who)
     parts = NodeParts(new_uow=lambda: partner, transport=DirectoryTransport(network),
                       receive_options=ReceiveOptions(schemas=None, max_bytes=settings.max_message_bytes),

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from samhandling.standards.plo import examples
+from samhandling.standards.plo.examples.story import PATIENT_FNR
 from tests.test_cli import run
 
 PARTIES = {"parties": [
@@ -63,7 +63,7 @@ def test_a_full_run_from_the_command_line_with_report_evidence_history_and_cover
                  "--tester-hospital", "Pål Håland", "--tester-municipality", "Gøril Sæther", "--json",
                  "--report", str(pdf), "--evidence", str(evidence), home=home, schema_dir=schema_dir, timeout=240)
     assert result.returncode == 0, result.stderr
-    assert examples.PATIENT_FNR not in result.stdout + result.stderr
+    assert PATIENT_FNR not in result.stdout + result.stderr
     output = json.loads(result.stdout)
     assert set(output) >= {"run_id", "cases", "passed", "failed"}
     assert (output["passed"], output["failed"]) == (20, 0)
@@ -93,7 +93,7 @@ def test_a_full_run_from_the_command_line_with_report_evidence_history_and_cover
     for heading in HEADINGS:
         assert heading in text
     assert "Gjøvik kommune" in text and "Pål Håland" in text and "Gøril Sæther" in text
-    assert "081175*****" in text and examples.PATIENT_FNR not in text
+    assert "081175*****" in text and PATIENT_FNR not in text
     assert "Gjentar tilfelle 16" in text
 
     # history and show

@@ -10,10 +10,26 @@ from typing import Any
 import pytest
 
 from samhandling.domain.identifiers import synthetic_person_id
-from samhandling.standards import dialogmelding as dm
+from samhandling.standards.dialogmelding.builders import (
+    avvik,
+    foresporsel,
+    helsefaglig_dialog,
+    notat,
+    svar_pa_foresporsel,
+)
+from samhandling.standards.dialogmelding.codes import PASIENTEN_TILHORER_IKKE_KOMMUNEN
+from samhandling.standards.dialogmelding.model import Dialogmelding
 from samhandling.standards.message import compose, message_bytes, msg_type_for
 from samhandling.standards.msghead import Patient, party, person_ident
-from samhandling.standards.plo import examples
+from samhandling.standards.plo.examples.admission_report import innleggelsesrapport
+from samhandling.standards.plo.examples.hospital_reports import helseopplysninger, utskrivningsrapport
+from samhandling.standards.plo.examples.logistics import (
+    avmelding_utskrivningsklar_pasient,
+    melding_om_innlagt_pasient,
+    melding_om_utskrevet_pasient,
+    melding_om_utskrivningsklar_pasient,
+    orientering_om_dodsfall,
+)
 from samhandling.standards.schemas import SchemaSet
 from samhandling.standards.validation import validate_message
 
@@ -21,23 +37,23 @@ HOSPITAL = party("Sykehuset Innlandet HF", "8100", service=party("Medisinsk avde
 MUNICIPALITY = party("Testkommune", "8200", service=party("Hjemmesykepleien", "8201"))
 
 BUILDERS: dict[str, tuple[Callable[[], Any], str]] = {
-    "innleggelsesrapport": (examples.innleggelsesrapport, "INNLEGGELSESRAPPORT"),
-    "innlagt": (examples.melding_om_innlagt_pasient, "LOG_INNLAGT"),
-    "utskrivningsklar": (examples.melding_om_utskrivningsklar_pasient, "LOG_UTSKRIVNINGSKLAR"),
-    "avmelding": (examples.avmelding_utskrivningsklar_pasient, "LOG_AVMELDING"),
-    "utskrevet": (examples.melding_om_utskrevet_pasient, "LOG_UTSKREVET"),
-    "dodsfall": (examples.orientering_om_dodsfall, "LOG_DOD"),
-    "helseopplysninger": (examples.helseopplysninger, "HELSEOPPL_SOKNAD"),
-    "utskrivningsrapport": (examples.utskrivningsrapport, "UTSKRIVNINGSRAPPORT"),
-    "foresporsel-1.0": (lambda: dm.foresporsel(sporsmal="Hvordan går det med pasienten? Svar før kl. 14."),
+    "innleggelsesrapport": (innleggelsesrapport, "INNLEGGELSESRAPPORT"),
+    "innlagt": (melding_om_innlagt_pasient, "LOG_INNLAGT"),
+    "utskrivningsklar": (melding_om_utskrivningsklar_pasient, "LOG_UTSKRIVNINGSKLAR"),
+    "avmelding": (avmelding_utskrivningsklar_pasient, "LOG_AVMELDING"),
+    "utskrevet": (melding_om_utskrevet_pasient, "LOG_UTSKREVET"),
+    "dodsfall": (orientering_om_dodsfall, "LOG_DOD"),
+    "helseopplysninger": (helseopplysninger, "HELSEOPPL_SOKNAD"),
+    "utskrivningsrapport": (utskrivningsrapport, "UTSKRIVNINGSRAPPORT"),
+    "foresporsel-1.0": (lambda: foresporsel(sporsmal="Hvordan går det med pasienten? Svar før kl. 14."),
                         "DIALOG_FORESPORSEL"),
-    "svar-1.0": (lambda: dm.svar_pa_foresporsel(tekst="Pasienten er i bedring; pårørende er varslet."),
+    "svar-1.0": (lambda: svar_pa_foresporsel(tekst="Pasienten er i bedring; pårørende er varslet."),
                  "DIALOG_SVAR"),
-    "avvik-1.0": (lambda: dm.avvik(tekst=dm.PASIENTEN_TILHORER_IKKE_KOMMUNEN), "DIALOG_AVVIK"),
-    "notat-1.0": (lambda: dm.notat(tekst="Pasienten har fått ny rullator."), "DIALOG_NOTAT"),
-    "foresporsel-1.1": (lambda: dm.foresporsel(sporsmal="Ønsker oppdatert legemiddelliste.", version="1.1"),
+    "avvik-1.0": (lambda: avvik(tekst=PASIENTEN_TILHORER_IKKE_KOMMUNEN), "DIALOG_AVVIK"),
+    "notat-1.0": (lambda: notat(tekst="Pasienten har fått ny rullator."), "DIALOG_NOTAT"),
+    "foresporsel-1.1": (lambda: foresporsel(sporsmal="Ønsker oppdatert legemiddelliste.", version="1.1"),
                         "DIALOG_FORESPORSEL"),
-    "helsefaglig-1.1": (lambda: dm.helsefaglig_dialog(tema="Sårstell", tekst="Såret gror fint; bytt hver 3. dag."),
+    "helsefaglig-1.1": (lambda: helsefaglig_dialog(tema="Sårstell", tekst="Såret gror fint; bytt hver 3. dag."),
                         "DIALOG_HELSEFAGLIG"),
 }
 
@@ -63,10 +79,10 @@ def test_written_message_validates(name: str, schemas: SchemaSet) -> None:
 
 
 def test_reply_carries_conversation_ref() -> None:
-    first = compose(examples.innleggelsesrapport(), sender=MUNICIPALITY, receiver=HOSPITAL, patient=patient())
-    reply = compose(examples.melding_om_innlagt_pasient(), sender=HOSPITAL, receiver=MUNICIPALITY,
+    first = compose(innleggelsesrapport(), sender=MUNICIPALITY, receiver=HOSPITAL, patient=patient())
+    reply = compose(melding_om_innlagt_pasient(), sender=HOSPITAL, receiver=MUNICIPALITY,
                     patient=patient(), in_reply_to=first)
-    third = compose(dm.foresporsel(sporsmal="Når kan pasienten komme hjem?"), sender=MUNICIPALITY,
+    third = compose(foresporsel(sporsmal="Når kan pasienten komme hjem?"), sender=MUNICIPALITY,
                     receiver=HOSPITAL, patient=patient(), in_reply_to=reply)
     assert reply.msg_info.conversation_ref is not None
     assert reply.msg_info.conversation_ref.ref_to_parent == first.msg_id
@@ -78,10 +94,10 @@ def test_reply_carries_conversation_ref() -> None:
 
 def test_norwegian_letters_survive_a_whole_message(schemas: SchemaSet) -> None:
     text = "Æ, Ø og Å – blåbærsyltetøy på sjukehuset i Gjøvik"
-    head = compose(dm.foresporsel(sporsmal=text), sender=MUNICIPALITY, receiver=HOSPITAL, patient=patient())
+    head = compose(foresporsel(sporsmal=text), sender=MUNICIPALITY, receiver=HOSPITAL, patient=patient())
     report = validate_message(message_bytes(head), schemas=schemas)
     assert report.valid
     assert text.encode("utf-8") in message_bytes(head)
-    assert isinstance(report.document, dm.Dialogmelding)
+    assert isinstance(report.document, Dialogmelding)
     sporsmal = report.document.foresporsel[0].sporsmal
     assert sporsmal is not None and sporsmal.plain_text() == text

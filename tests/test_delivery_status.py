@@ -16,7 +16,7 @@ from samhandling.domain.messaging.messages import MessageState
 from samhandling.services.messaging.delivery_status import StatusSchedule, update_delivery_status
 from samhandling.services.messaging.outbox import deliver_due
 from samhandling.services.messaging.send import SendOptions, submit_document
-from samhandling.standards import dialogmelding as dm
+from samhandling.standards.dialogmelding.builders import notat
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Delivery, DeliveryState, ReceiverStatus
 from samhandling.transport.mock import MockTransport
@@ -43,7 +43,7 @@ def send_notes(new_uow: Callable[[], UnitOfWork], transport: StatusTransport, co
     ids = []
     for n in range(count):
         (message,) = submit_document(new_uow(), SendOptions(schemas=None, max_bytes=10**7),
-                                     dm.notat(tekst=f"Hei {n}"), sender_her_id="8101", receiver_her_id="8201",
+                                     notat(tekst=f"Hei {n}"), sender_her_id="8101", receiver_her_id="8201",
                                      patient=patient(), now=T0)
         ids.append(message.id or 0)
     deliver_due(new_uow, transport, worker="w", limit=count, now=T0)

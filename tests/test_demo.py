@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from samhandling.demo.codec import demo_patient
-from samhandling.standards.apprec import read_apprec
+from samhandling.standards.apprec.model import read_apprec
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.schemas import SchemaSet
 from samhandling.standards.validation import validate_message

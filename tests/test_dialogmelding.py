@@ -9,9 +9,47 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from samhandling.standards import dialogmelding as dm
 from samhandling.standards import kith, registry
 from samhandling.standards.binding import XSI, BindingError, canonical, same_information
+from samhandling.standards.dialogmelding import builders, model
+from samhandling.standards.dialogmelding.builders import (
+    avvik,
+    helsefaglig_dialog,
+    helsepersonell_rolle,
+    svar_pa_foresporsel,
+)
+from samhandling.standards.dialogmelding.codes import (
+    ANNEN_HENVENDELSE_FRA_PLO,
+    DIALOG_AVVIK,
+    DIALOG_FORESPORSEL,
+    DIALOG_HELSEFAGLIG,
+    DIALOG_NOTAT,
+    DIALOG_SVAR,
+    FEIL_ADRESSAT,
+    KONTAKT_HOS_MOTTAKER,
+    MSG_TYPES,
+    NOTAT_OM_PASIENT,
+    OID_ROLLE_TIL_PASIENT,
+    PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER,
+    PASIENTEN_TILHORER_IKKE_KOMMUNEN,
+)
+from samhandling.standards.dialogmelding.message_type import msg_type_of
+from samhandling.standards.dialogmelding.model import (
+    STANDARDS,
+    Dialogmelding,
+    Dialogmelding10,
+    Dialogmelding11,
+    FormattedText,
+    HealthcareProfessional,
+    Notat,
+    Person,
+    RollerRelatertNotat,
+    TilknyttetEnhet,
+    Version,
+    read_dialogmelding,
+    write_dialogmelding,
+)
+from samhandling.standards.dialogmelding.versions import model_issues
 from samhandling.standards.kith import CS, CV
 from samhandling.standards.msghead import MsgHead, read_msghead
 from samhandling.standards.schemas import SchemaSet
@@ -31,13 +69,13 @@ def _business_document(path: Path) -> etree._Element:
     return found
 
 
-def _sample(samples_dir: Path, name: str) -> dm.Dialogmelding:
-    return dm.read_dialogmelding(_business_document(next(samples_dir.glob(f"dialogmelding-1.*/{name}"))))
+def _sample(samples_dir: Path, name: str) -> Dialogmelding:
+    return read_dialogmelding(_business_document(next(samples_dir.glob(f"dialogmelding-1.*/{name}"))))
 
 
-def _schema_issues(schemas: SchemaSet, document: dm.Dialogmelding) -> list[str]:
-    written = dm.write_dialogmelding(document)
-    return [issue.message for issue in schemas.validate(written, dm.standard(document.version).schema_file)]
+def _schema_issues(schemas: SchemaSet, document: Dialogmelding) -> list[str]:
+    written = write_dialogmelding(document)
+    return [issue.message for issue in schemas.validate(written, model.standard(document.version).schema_file)]
 
 
 def _without_schema_location(elem: etree._Element) -> etree._Element:
@@ -54,13 +92,13 @@ def _without_schema_location(elem: etree._Element) -> etree._Element:
 def test_sample_reads_strictly_writes_back_and_validates(path: Path, schemas: SchemaSet) -> None:
     original = _business_document(path)
     document = registry.read_content(original, strict=True)
-    assert isinstance(document, dm.Dialogmelding)
-    assert dm.model_issues(document) == []
+    assert isinstance(document, Dialogmelding)
+    assert model_issues(document) == []
 
     written = registry.write_content(document)
 
     assert written.tag == original.tag  # the model's type keeps the version
-    assert schemas.validate(written, dm.standard(document.version).schema_file) == []
+    assert schemas.validate(written, model.standard(document.version).schema_file) == []
     assert same_information(document, registry.read_content(written))
     assert canonical(written) == canonical(_without_schema_location(original))
 
@@ -68,15 +106,15 @@ def test_sample_reads_strictly_writes_back_and_validates(path: Path, schemas: Sc
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
 def test_msg_type_of_sample_is_its_msghead_type(path: Path, samples_dir: Path) -> None:
     head = _head(path)
-    document = dm.read_dialogmelding(_business_document(path))
+    document = read_dialogmelding(_business_document(path))
 
-    assert dm.msg_type_of(document) == head.msg_type
-    assert dm.MSG_TYPES[head.msg_type] == head.msg_info.type.dn
-    assert head.msg_type in dm.standard(document.version).msg_types
+    assert msg_type_of(document) == head.msg_type
+    assert MSG_TYPES[head.msg_type] == head.msg_info.type.dn
+    assert head.msg_type in model.standard(document.version).msg_types
 
 
 def test_samples_of_both_versions_are_present(samples_dir: Path) -> None:
-    versions = {dm.read_dialogmelding(_business_document(path)).version for path in SAMPLES}
+    versions = {read_dialogmelding(_business_document(path)).version for path in SAMPLES}
     assert versions == {"1.0", "1.1"}
 
 
@@ -84,56 +122,56 @@ def test_sample_with_a_two_megabyte_attachment_reads(samples_dir: Path) -> None:
     path = samples_dir / "dialogmelding-1.1" / "Helsefaglig dialog.xml"
 
     (ref_doc, data), = _head(path).attachments()
-    document = dm.read_dialogmelding(_business_document(path))
+    document = read_dialogmelding(_business_document(path))
 
     assert ref_doc.mime_type == "application/pdf"
     assert data.startswith(b"%PDF") and len(data) > 1_000_000
-    assert isinstance(document, dm.Dialogmelding11)
-    assert dm.msg_type_of(document) == dm.DIALOG_HELSEFAGLIG
+    assert isinstance(document, Dialogmelding11)
+    assert msg_type_of(document) == DIALOG_HELSEFAGLIG
 
 
 def test_standards_name_the_official_schemas(schemas: SchemaSet) -> None:
-    for standard in dm.STANDARDS:
+    for standard in STANDARDS:
         assert schemas.path_of(standard.schema_file).is_file()
         assert registry.standard_of(standard.model()) == standard
 
 
 # --- builders reproduce the official samples -------------------------------------------------------
 
-def _avvik_like(sample: dm.Dialogmelding) -> dm.Dialogmelding:
+def _avvik_like(sample: Dialogmelding) -> Dialogmelding:
     note = sample.notat[0]
     assert note.tekst_notat_innhold is not None
-    return dm.avvik(tekst=note.tekst_notat_innhold.plain_text(), roller=note.roller_relatert_notat)
+    return avvik(tekst=note.tekst_notat_innhold.plain_text(), roller=note.roller_relatert_notat)
 
 
-def _foresporsel_like(sample: dm.Dialogmelding) -> dm.Dialogmelding:
+def _foresporsel_like(sample: Dialogmelding) -> Dialogmelding:
     request = sample.foresporsel[0]
     assert request.sporsmal is not None
-    return dm.foresporsel(sporsmal=request.sporsmal.plain_text(), type_foresp=dm.ANNEN_HENVENDELSE_FRA_PLO,
-                          roller=request.roller_relatert_notat)
+    return builders.foresporsel(sporsmal=request.sporsmal.plain_text(), type_foresp=ANNEN_HENVENDELSE_FRA_PLO,
+                                roller=request.roller_relatert_notat)
 
 
-def _svar_like(sample: dm.Dialogmelding) -> dm.Dialogmelding:
+def _svar_like(sample: Dialogmelding) -> Dialogmelding:
     note = sample.notat[0]
     assert note.tekst_notat_innhold is not None
-    return dm.svar_pa_foresporsel(tekst=note.tekst_notat_innhold.plain_text(), svar_pa=note.foresporsel,
-                                  roller=note.roller_relatert_notat)
+    return svar_pa_foresporsel(tekst=note.tekst_notat_innhold.plain_text(), svar_pa=note.foresporsel,
+                               roller=note.roller_relatert_notat)
 
 
-def _helsefaglig_like(sample: dm.Dialogmelding) -> dm.Dialogmelding:
+def _helsefaglig_like(sample: Dialogmelding) -> Dialogmelding:
     note = sample.notat[0]
     author_role, wanted_role = note.roller_relatert_notat
     author, wanted = author_role.healthcare_professional, wanted_role.healthcare_professional
     assert note.tema is not None and note.tekst_notat_innhold is not None
     assert author is not None and wanted is not None and author.tele_com[0].tele_address.v is not None
-    author_built = dm.helsepersonell_rolle(
+    author_built = helsepersonell_rolle(
         role_to_patient=author_role.role_to_patient,
         family_name=author.family_name,
         given_name=author.given_name,
         hpr_nummer=author.ident[0].id,
         telefon=author.tele_com[0].tele_address.v.removeprefix("tel:"),
     )
-    return dm.helsefaglig_dialog(
+    return helsefaglig_dialog(
         tema=note.tema,
         tekst=note.tekst_notat_innhold.plain_text(),
         roller=[author_built],
@@ -148,7 +186,7 @@ def _helsefaglig_like(sample: dm.Dialogmelding) -> dm.Dialogmelding:
     ("Helsefaglig dialog_angi profesjon hos mottaker.xml", _helsefaglig_like),
 ])
 def test_builder_reproduces_official_sample(
-    name: str, build: Callable[[dm.Dialogmelding], dm.Dialogmelding], samples_dir: Path
+    name: str, build: Callable[[Dialogmelding], Dialogmelding], samples_dir: Path
 ) -> None:
     sample = _sample(samples_dir, name)
     assert same_information(build(sample), sample)
@@ -156,8 +194,8 @@ def test_builder_reproduces_official_sample(
 
 # --- every builder, in every version it supports ---------------------------------------------------
 
-AUTHOR = dm.helsepersonell_rolle(
-    role_to_patient=CV(v="9", dn="Primærkontakt", s=dm.OID_ROLLE_TIL_PASIENT),
+AUTHOR = helsepersonell_rolle(
+    role_to_patient=CV(v="9", dn="Primærkontakt", s=OID_ROLLE_TIL_PASIENT),
     type_healthcare_professional=CS(v="SP", dn="Sykepleier"),
     family_name="Testesen",
     given_name="Synne",
@@ -168,35 +206,35 @@ AUTHOR = dm.helsepersonell_rolle(
 QUESTION = "Hvilke legemidler bruker pasienten nå?"
 
 
-def _new_foresporsel(version: dm.Version) -> dm.Dialogmelding:
-    return dm.foresporsel(sporsmal=QUESTION, roller=[AUTHOR], version=version)
+def _new_foresporsel(version: Version) -> Dialogmelding:
+    return builders.foresporsel(sporsmal=QUESTION, roller=[AUTHOR], version=version)
 
 
-def _new_svar(version: dm.Version) -> dm.Dialogmelding:
-    received = dm.foresporsel(sporsmal=QUESTION, version=version)
-    return dm.svar_pa_foresporsel(tekst="Listen er oppdatert i dag.", svar_pa=received, version=version)
+def _new_svar(version: Version) -> Dialogmelding:
+    received = builders.foresporsel(sporsmal=QUESTION, version=version)
+    return svar_pa_foresporsel(tekst="Listen er oppdatert i dag.", svar_pa=received, version=version)
 
 
-def _new_avvik(version: dm.Version) -> dm.Dialogmelding:
-    return dm.avvik(tekst=dm.PASIENTEN_TILHORER_IKKE_KOMMUNEN, version=version)
+def _new_avvik(version: Version) -> Dialogmelding:
+    return avvik(tekst=PASIENTEN_TILHORER_IKKE_KOMMUNEN, version=version)
 
 
-def _new_notat(version: dm.Version) -> dm.Dialogmelding:
-    return dm.notat(tekst="Pasienten har fått ny rullator.", tema="Hjelpemidler", version=version)
+def _new_notat(version: Version) -> Dialogmelding:
+    return builders.notat(tekst="Pasienten har fått ny rullator.", tema="Hjelpemidler", version=version)
 
 
-def _new_helsefaglig_dialog(version: dm.Version) -> dm.Dialogmelding:
+def _new_helsefaglig_dialog(version: Version) -> Dialogmelding:
     """Helsefaglig dialog exists in 1.1 only, so the builder takes no version."""
-    return dm.helsefaglig_dialog(tema="Spørsmål om oppfølging", tekst="Trenger råd om sårstell.",
-                                 roller=[AUTHOR], kontakt_hos_mottaker=CS(v="SP", dn="Sykepleier"))
+    return helsefaglig_dialog(tema="Spørsmål om oppfølging", tekst="Trenger råd om sårstell.",
+                              roller=[AUTHOR], kontakt_hos_mottaker=CS(v="SP", dn="Sykepleier"))
 
 
-BUILDERS: list[tuple[Callable[[dm.Version], dm.Dialogmelding], str, tuple[dm.Version, ...]]] = [
-    (_new_foresporsel, dm.DIALOG_FORESPORSEL, ("1.0", "1.1")),
-    (_new_svar, dm.DIALOG_SVAR, ("1.0", "1.1")),
-    (_new_avvik, dm.DIALOG_AVVIK, ("1.0", "1.1")),
-    (_new_notat, dm.DIALOG_NOTAT, ("1.0", "1.1")),
-    (_new_helsefaglig_dialog, dm.DIALOG_HELSEFAGLIG, ("1.1",)),
+BUILDERS: list[tuple[Callable[[Version], Dialogmelding], str, tuple[Version, ...]]] = [
+    (_new_foresporsel, DIALOG_FORESPORSEL, ("1.0", "1.1")),
+    (_new_svar, DIALOG_SVAR, ("1.0", "1.1")),
+    (_new_avvik, DIALOG_AVVIK, ("1.0", "1.1")),
+    (_new_notat, DIALOG_NOTAT, ("1.0", "1.1")),
+    (_new_helsefaglig_dialog, DIALOG_HELSEFAGLIG, ("1.1",)),
 ]
 CASES = [
     pytest.param(build, version, msg_type, id=f"{build.__name__.removeprefix('_new_')}-{version}")
@@ -207,38 +245,38 @@ CASES = [
 
 @pytest.mark.parametrize(("build", "version", "msg_type"), CASES)
 def test_builder_output_validates_and_round_trips(
-    build: Callable[[dm.Version], dm.Dialogmelding], version: dm.Version, msg_type: str, schemas: SchemaSet
+    build: Callable[[Version], Dialogmelding], version: Version, msg_type: str, schemas: SchemaSet
 ) -> None:
     document = build(version)
 
     assert document.version == version
-    assert dm.msg_type_of(document) == msg_type
+    assert msg_type_of(document) == msg_type
     assert _schema_issues(schemas, document) == []
-    assert same_information(dm.read_dialogmelding(dm.write_dialogmelding(document)), document)
+    assert same_information(read_dialogmelding(write_dialogmelding(document)), document)
 
 
 def test_builders_default_to_version_1_0() -> None:
-    assert isinstance(dm.foresporsel(sporsmal="Spørsmål"), dm.Dialogmelding10)
-    assert isinstance(dm.avvik(tekst=dm.PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER), dm.Dialogmelding10)
-    assert isinstance(dm.notat(tekst="Notat"), dm.Dialogmelding10)
-    assert isinstance(dm.svar_pa_foresporsel(tekst="Svar"), dm.Dialogmelding10)
+    assert isinstance(builders.foresporsel(sporsmal="Spørsmål"), Dialogmelding10)
+    assert isinstance(avvik(tekst=PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER), Dialogmelding10)
+    assert isinstance(builders.notat(tekst="Notat"), Dialogmelding10)
+    assert isinstance(svar_pa_foresporsel(tekst="Svar"), Dialogmelding10)
 
 
 def test_builders_copy_the_codes_they_default_to() -> None:
-    first, second = dm.avvik(tekst="a"), dm.avvik(tekst="b")
+    first, second = avvik(tekst="a"), avvik(tekst="b")
     first.notat[0].tema_kodet.dn = "endret"
 
     assert second.notat[0].tema_kodet.dn == "Feil adressat"
-    assert dm.FEIL_ADRESSAT.dn == "Feil adressat"
+    assert FEIL_ADRESSAT.dn == "Feil adressat"
 
 
 # --- Tilbakemelding om feil i mottatt melding ------------------------------------------------------
 
-@pytest.mark.parametrize("text", [dm.PASIENTEN_TILHORER_IKKE_KOMMUNEN,
-                                  dm.PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER])
+@pytest.mark.parametrize("text", [PASIENTEN_TILHORER_IKKE_KOMMUNEN,
+                                  PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER])
 def test_avvik_for_a_misdirected_plo_message(text: str, schemas: SchemaSet) -> None:
-    document = dm.avvik(tekst=text)
-    note = dm.read_dialogmelding(dm.write_dialogmelding(document)).notat[0]
+    document = avvik(tekst=text)
+    note = read_dialogmelding(write_dialogmelding(document)).notat[0]
 
     assert (note.tema_kodet.v, note.tema_kodet.s, note.tema_kodet.dn) == ("1", "2.16.578.1.12.4.1.1.8117",
                                                                            "Feil adressat")
@@ -249,96 +287,96 @@ def test_avvik_for_a_misdirected_plo_message(text: str, schemas: SchemaSet) -> N
 # --- Svar på forespørsel ---------------------------------------------------------------------------
 
 def test_svar_carries_a_copy_of_the_request_it_answers() -> None:
-    received = dm.foresporsel(sporsmal="Når ble pasienten sist vaksinert?", roller=[AUTHOR])
+    received = builders.foresporsel(sporsmal="Når ble pasienten sist vaksinert?", roller=[AUTHOR])
 
-    answer = dm.svar_pa_foresporsel(tekst="I oktober.", svar_pa=received)
+    answer = svar_pa_foresporsel(tekst="I oktober.", svar_pa=received)
     copied = answer.notat[0].foresporsel
 
     assert copied is not None and copied is not received.foresporsel[0]
     assert same_information(copied, received.foresporsel[0])
-    assert dm.msg_type_of(answer) == dm.DIALOG_SVAR
+    assert msg_type_of(answer) == DIALOG_SVAR
 
 
 def test_svar_is_written_in_the_version_of_the_answered_document(schemas: SchemaSet) -> None:
-    received = dm.foresporsel(sporsmal="Spørsmål", emne_sporsmal="Emne", version="1.1")
+    received = builders.foresporsel(sporsmal="Spørsmål", emne_sporsmal="Emne", version="1.1")
 
-    answer = dm.svar_pa_foresporsel(tekst="Svar", svar_pa=received)
+    answer = svar_pa_foresporsel(tekst="Svar", svar_pa=received)
 
-    assert isinstance(answer, dm.Dialogmelding11)
+    assert isinstance(answer, Dialogmelding11)
     assert _schema_issues(schemas, answer) == []
 
 
 def test_svar_in_1_0_refuses_a_request_with_content_only_1_1_has() -> None:
-    received = dm.foresporsel(sporsmal="Spørsmål", emne_sporsmal="Emne", version="1.1")
+    received = builders.foresporsel(sporsmal="Spørsmål", emne_sporsmal="Emne", version="1.1")
 
     with pytest.raises(ValueError, match=r"EmneSporsmal: finnes ikke i Dialogmelding 1\.0"):
-        dm.svar_pa_foresporsel(tekst="Svar", svar_pa=received, version="1.0")
+        svar_pa_foresporsel(tekst="Svar", svar_pa=received, version="1.0")
 
 
 def test_svar_to_a_document_with_several_requests_is_refused() -> None:
-    received = dm.foresporsel(sporsmal="Første")
+    received = builders.foresporsel(sporsmal="Første")
     received.foresporsel.append(copy.deepcopy(received.foresporsel[0]))
 
     with pytest.raises(ValueError, match="flere forespørsler"):
-        dm.svar_pa_foresporsel(tekst="Svar", svar_pa=received)
+        svar_pa_foresporsel(tekst="Svar", svar_pa=received)
 
 
 def test_svar_to_a_document_without_request_carries_none() -> None:
-    received = dm.notat(tekst="Pasienten er flyttet.")
+    received = builders.notat(tekst="Pasienten er flyttet.")
 
-    answer = dm.svar_pa_foresporsel(tekst="Takk for beskjed.", svar_pa=received)
+    answer = svar_pa_foresporsel(tekst="Takk for beskjed.", svar_pa=received)
 
     assert answer.notat[0].foresporsel is None
-    assert dm.msg_type_of(answer) == dm.DIALOG_SVAR
+    assert msg_type_of(answer) == DIALOG_SVAR
 
 
 # --- texts: æøå, XHTML and the element Formål ------------------------------------------------------
 
 @pytest.mark.parametrize("version", ["1.0", "1.1"])
 @pytest.mark.parametrize("encoding", ["UTF-8", "ISO-8859-1"])
-def test_norwegian_letters_survive_serialisation(version: dm.Version, encoding: str) -> None:
+def test_norwegian_letters_survive_serialisation(version: Version, encoding: str) -> None:
     text = "Blåbærsyltetøy til frokost; ÆØÅ æøå"
-    document = dm.notat(tekst=text, tema="Ernæring på sykehjemmet", merknad="Gjelder også søndager",
-                        version=version)
+    document = builders.notat(tekst=text, tema="Ernæring på sykehjemmet", merknad="Gjelder også søndager",
+                              version=version)
 
-    data = etree.tostring(dm.write_dialogmelding(document), encoding=encoding, xml_declaration=True)
-    note = dm.read_dialogmelding(etree.fromstring(data)).notat[0]
+    data = etree.tostring(write_dialogmelding(document), encoding=encoding, xml_declaration=True)
+    note = read_dialogmelding(etree.fromstring(data)).notat[0]
 
     assert note.tekst_notat_innhold is not None and note.tekst_notat_innhold.plain_text() == text
     assert (note.tema, note.merknad) == ("Ernæring på sykehjemmet", "Gjelder også søndager")
 
 
 @pytest.mark.parametrize("version", ["1.0", "1.1"])
-def test_formal_is_written_as_the_element_named_with_a_ring(version: dm.Version, schemas: SchemaSet) -> None:
+def test_formal_is_written_as_the_element_named_with_a_ring(version: Version, schemas: SchemaSet) -> None:
     purpose = CV(v="2", dn="Helsehjelp til pasient som har journal", s="2.16.578.1.12.4.1.1.9068")
-    document = dm.foresporsel(sporsmal="Spørsmål", formal=purpose, begrunnelse="Oppfølging", version=version)
+    document = builders.foresporsel(sporsmal="Spørsmål", formal=purpose, begrunnelse="Oppfølging", version=version)
 
-    written = dm.write_dialogmelding(document)
+    written = write_dialogmelding(document)
 
-    assert written.find(f"{{{dm.standard(version).namespace}}}Foresporsel/"
-                        f"{{{dm.standard(version).namespace}}}Formål") is not None
+    assert written.find(f"{{{model.standard(version).namespace}}}Foresporsel/"
+                        f"{{{model.standard(version).namespace}}}Formål") is not None
     assert _schema_issues(schemas, document) == []
-    assert same_information(dm.read_dialogmelding(written), document)
+    assert same_information(read_dialogmelding(written), document)
 
 
-def _formatted() -> dm.FormattedText:
+def _formatted() -> FormattedText:
     paragraph = etree.Element(f"{{{XHTML_NS}}}p")
     paragraph.text = "Sår på venstre legg, "
     bold = etree.SubElement(paragraph, f"{{{XHTML_NS}}}b")
     bold.text = "tiltagende"
     bold.tail = " siden mandag."
     paragraph.tail = " Ber om vurdering."
-    return dm.FormattedText(text="Hei. ", xhtml=[paragraph])
+    return FormattedText(text="Hei. ", xhtml=[paragraph])
 
 
 def test_xhtml_formatted_text_validates_and_round_trips(schemas: SchemaSet) -> None:
-    document = dm.helsefaglig_dialog(tema="Sårstell", tekst=_formatted())
+    document = helsefaglig_dialog(tema="Sårstell", tekst=_formatted())
 
-    written = dm.write_dialogmelding(document)
-    again = dm.read_dialogmelding(written)
+    written = write_dialogmelding(document)
+    again = read_dialogmelding(written)
 
     assert _schema_issues(schemas, document) == []
-    assert canonical(dm.write_dialogmelding(again)) == canonical(written)  # tails included
+    assert canonical(write_dialogmelding(again)) == canonical(written)  # tails included
     note = again.notat[0]
     assert note.tekst_notat_innhold is not None
     assert note.tekst_notat_innhold.plain_text() == (
@@ -347,21 +385,21 @@ def test_xhtml_formatted_text_validates_and_round_trips(schemas: SchemaSet) -> N
 
 
 def test_xhtml_question_is_1_1_only(schemas: SchemaSet) -> None:
-    assert _schema_issues(schemas, dm.foresporsel(sporsmal=_formatted(), version="1.1")) == []
+    assert _schema_issues(schemas, builders.foresporsel(sporsmal=_formatted(), version="1.1")) == []
     with pytest.raises(ValueError, match=r"Sporsmal: kan bare inneholde tekst i Dialogmelding 1\.0"):
-        dm.foresporsel(sporsmal=_formatted(), version="1.0")
+        builders.foresporsel(sporsmal=_formatted(), version="1.0")
 
 
 # --- the differences between the versions ----------------------------------------------------------
 
 def test_1_1_content_in_a_1_0_document_is_named_and_the_schema_agrees(schemas: SchemaSet) -> None:
-    unit = dm.RollerRelatertNotat(tilknyttet_enhet=dm.TilknyttetEnhet(kontaktenhet=_nursing_home()))
-    document_1_1 = dm.helsefaglig_dialog(tema="Tema", tekst="Tekst", roller=[unit])
-    document_1_0 = dm.Dialogmelding10(notat=document_1_1.notat)
+    unit = RollerRelatertNotat(tilknyttet_enhet=TilknyttetEnhet(kontaktenhet=_nursing_home()))
+    document_1_1 = helsefaglig_dialog(tema="Tema", tekst="Tekst", roller=[unit])
+    document_1_0 = Dialogmelding10(notat=document_1_1.notat)
 
-    assert dm.model_issues(document_1_1) == []
+    assert model_issues(document_1_1) == []
     assert _schema_issues(schemas, document_1_1) == []
-    assert dm.model_issues(document_1_0) == [
+    assert model_issues(document_1_0) == [
         "Dialogmelding/Notat[1]/RollerRelatertNotat[1]/TilknyttetEnhet: finnes ikke i Dialogmelding 1.0",
     ]
     assert _schema_issues(schemas, document_1_0) != []
@@ -370,25 +408,25 @@ def test_1_1_content_in_a_1_0_document_is_named_and_the_schema_agrees(schemas: S
 def test_request_additions_of_1_1_are_refused_in_1_0() -> None:
     journal = [CV(v="1", dn="Legemidler", s="2.16.578.1.12.4.1.1.9066"),
                CV(v="2", dn="Diagnoser", s="2.16.578.1.12.4.1.1.9066")]
-    document = dm.foresporsel(sporsmal="Spørsmål", version="1.1")
+    document = builders.foresporsel(sporsmal="Spørsmål", version="1.1")
     document.foresporsel[0].type_journalinfo = journal
     document.foresporsel[0].kodet_opplysning = CV(v="1", dn="Hentes", s="2.16.578.1.12.4.1.1.8324")
 
-    assert dm.model_issues(dm.Dialogmelding10(foresporsel=document.foresporsel)) == [
+    assert model_issues(Dialogmelding10(foresporsel=document.foresporsel)) == [
         "Dialogmelding/Foresporsel[1]/TypeJournalinfo: kan bare forekomme én gang i Dialogmelding 1.0",
         "Dialogmelding/Foresporsel[1]/KodetOpplysning: finnes ikke i Dialogmelding 1.0",
     ]
 
 
 def test_choices_the_model_cannot_express_are_named() -> None:
-    both = dm.RollerRelatertNotat(healthcare_professional=dm.HealthcareProfessional(family_name="Testesen"),
-                                  person=dm.Person(family_name="Testesen"))
-    note = dm.Notat(tema_kodet=dm.NOTAT_OM_PASIENT, roller_relatert_notat=[both])
-    document = dm.Dialogmelding11(foresporsel=dm.foresporsel(sporsmal="Spørsmål").foresporsel, notat=[note])
+    both = RollerRelatertNotat(healthcare_professional=HealthcareProfessional(family_name="Testesen"),
+                               person=Person(family_name="Testesen"))
+    note = Notat(tema_kodet=NOTAT_OM_PASIENT, roller_relatert_notat=[both])
+    document = Dialogmelding11(foresporsel=builders.foresporsel(sporsmal="Spørsmål").foresporsel, notat=[note])
 
     with pytest.raises(ValueError, match="ikke begge"):
-        dm.notat(tekst="Notat", roller=[both])
-    assert dm.model_issues(document) == [
+        builders.notat(tekst="Notat", roller=[both])
+    assert model_issues(document) == [
         "Dialogmelding: kan ikke ha både Foresporsel og Notat",
         "Dialogmelding/Notat[1]/RollerRelatertNotat[1]: "
         "kan ha HealthcareProfessional eller Person, ikke begge",
@@ -396,11 +434,11 @@ def test_choices_the_model_cannot_express_are_named() -> None:
 
 
 def test_role_without_person_is_1_1_only(schemas: SchemaSet) -> None:
-    role = dm.RollerRelatertNotat(role_to_patient=dm.KONTAKT_HOS_MOTTAKER)
+    role = RollerRelatertNotat(role_to_patient=KONTAKT_HOS_MOTTAKER)
 
-    assert _schema_issues(schemas, dm.notat(tekst="Notat", roller=[role], version="1.1")) == []
+    assert _schema_issues(schemas, builders.notat(tekst="Notat", roller=[role], version="1.1")) == []
     with pytest.raises(ValueError, match=r"må ha HealthcareProfessional eller Person i Dialogmelding 1\.0"):
-        dm.notat(tekst="Notat", roller=[role])
+        builders.notat(tekst="Notat", roller=[role])
 
 
 def _nursing_home() -> kith.Organisation:
@@ -414,16 +452,16 @@ def _nursing_home() -> kith.Organisation:
 # --- reading is strict -----------------------------------------------------------------------------
 
 def test_unknown_element_is_refused() -> None:
-    written = dm.write_dialogmelding(dm.notat(tekst="Notat"))
-    namespace = dm.standard("1.0").namespace
+    written = write_dialogmelding(builders.notat(tekst="Notat"))
+    namespace = model.standard("1.0").namespace
     note = written.find(f"{{{namespace}}}Notat")
     assert note is not None
     etree.SubElement(note, f"{{{namespace}}}Ukjent")
 
     with pytest.raises(BindingError, match="Dialogmelding/Notat/Ukjent"):
-        dm.read_dialogmelding(written)
+        read_dialogmelding(written)
 
 
 def test_msg_type_of_an_empty_document_is_refused() -> None:
     with pytest.raises(ValueError, match="verken forespørsel eller notat"):
-        dm.msg_type_of(dm.Dialogmelding10())
+        msg_type_of(Dialogmelding10())

@@ -13,7 +13,7 @@ from samhandling.domain.messaging.messages import MessageState
 from samhandling.services.incidents.holds import held_message_ids, holds_now, place_hold, release_hold
 from samhandling.services.messaging.outbox import deliver_due
 from samhandling.services.messaging.send import SendOptions, submit_document
-from samhandling.standards import dialogmelding as dm
+from samhandling.standards.dialogmelding import builders
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Delivery, Envelope
@@ -35,7 +35,7 @@ def recording() -> tuple[MockTransport, list[Envelope]]:
 
 
 def notat(new_uow: Callable[[], UnitOfWork], schemas: SchemaSet, text: str, receiver: str, at: datetime) -> int:
-    (message,) = submit_document(new_uow(), SendOptions(schemas=schemas, max_bytes=10**7), dm.notat(tekst=text),
+    (message,) = submit_document(new_uow(), SendOptions(schemas=schemas, max_bytes=10**7), builders.notat(tekst=text),
                                  sender_her_id="8101", receiver_her_id=receiver, patient=patient(), now=at)
     assert message.id is not None
     return message.id

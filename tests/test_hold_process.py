@@ -15,7 +15,7 @@ from samhandling.domain.messaging.messages import Direction, MessageState
 from samhandling.services.incidents.holds import held_message_ids
 from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.settings import Settings
-from samhandling.standards import dialogmelding as dm
+from samhandling.standards.dialogmelding.builders import notat
 from samhandling.store.messaging.repositories import MessageQuery
 from tests.test_node_process import delivered, node_env, start_node
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
@@ -44,10 +44,10 @@ def test_messages_held_during_downtime_go_once_in_creation_order_after_release_d
     options = SendOptions(schemas=None, max_bytes=10**7)
     msg_ids = []
     for n in range(HELD):
-        (stored,) = submit_document(node.uow(), options, dm.notat(tekst=f"Notat {n} under nedetid"),
+        (stored,) = submit_document(node.uow(), options, notat(tekst=f"Notat {n} under nedetid"),
                                     sender_her_id="8101", receiver_her_id="8201", patient=patient())
         msg_ids.append(stored.msg_id)
-    (other,) = submit_document(node.uow(), options, dm.notat(tekst="Til tildelingskontoret"), sender_her_id="8101",
+    (other,) = submit_document(node.uow(), options, notat(tekst="Til tildelingskontoret"), sender_her_id="8101",
                                receiver_her_id="8202", patient=patient())
     node.close()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from samhandling.bootstrap import bootstrap
 from samhandling.domain.registers.parties import Party, PartyKind
 from samhandling.settings import Settings
-from samhandling.standards.apprec import read_apprec
+from samhandling.standards.apprec.model import read_apprec
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.schemas import SchemaSet
 from tests.test_cli import run

@@ -34,7 +34,7 @@ from samhandling.services.monitoring.step import MonitorStep
 from samhandling.services.monitoring.transport_health import MonitoredTransport
 from samhandling.standards.msghead import read_msghead
 from samhandling.standards.parsing import parse_xml
-from samhandling.standards.plo import examples
+from samhandling.standards.plo.examples.logistics import melding_om_innlagt_pasient
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.fakes import FakeUnitOfWork
 from samhandling.store.messaging.repositories import Backoff, MessageQuery, PatientEntry
@@ -75,7 +75,7 @@ class Region:
         return self.step.config
 
     def send_innlagt(self) -> StoredMessage:
-        (sent,) = submit_document(self.hospital(), self.options, examples.melding_om_innlagt_pasient(),
+        (sent,) = submit_document(self.hospital(), self.options, melding_om_innlagt_pasient(),
                                   sender_her_id="8101", receiver_her_id="8201", patient=patient(), now=self.clock())
         return sent
 

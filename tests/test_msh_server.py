@@ -44,22 +44,26 @@ from samhandling.msh.tokens import (
     read_token,
     secret_path,
 )
-from samhandling.standards import apprec as ar
-from samhandling.standards import dialogmelding as dm
+from samhandling.standards.apprec.answer import build_apprec
+from samhandling.standards.apprec.codes import OID_ERROR
+from samhandling.standards.apprec.model import STANDARDS, AppRec, read_apprec, write_apprec
+from samhandling.standards.dialogmelding.builders import notat
+from samhandling.standards.dialogmelding.model import Version
 from samhandling.standards.kith import CS
 from samhandling.standards.message import compose, message_bytes
 from samhandling.standards.msghead import Organisation, OtherReceiver, Patient, party, person_ident
 from samhandling.standards.parsing import parse_xml
-from samhandling.standards.plo import examples
+from samhandling.standards.plo.examples import story
+from samhandling.standards.plo.examples.logistics import melding_om_innlagt_pasient
 from samhandling.standards.schemas import SchemaSet
 from samhandling.transport.base import DeliveryState
 
 HOSPITAL, WARD, DOCTOR = "8100", "8101", "8102"
 MUNICIPALITY, HOME_CARE, ALLOCATION = "8200", "8201", "8202"
 STRANGER = "8300"
-PATIENT_FNR = examples.PATIENT_FNR
+PATIENT_FNR = story.PATIENT_FNR
 SECRET = b"0123456789abcdef" * 4
-APPREC_XSD = {standard.version: standard.schema_file for standard in ar.STANDARDS}
+APPREC_XSD = {standard.version: standard.schema_file for standard in STANDARDS}
 
 PARTIES = Parties([
     Party(her_id=HOSPITAL, name="Testsykehuset HF", kind=PartyKind.ORGANISATION),
@@ -85,20 +89,20 @@ def patient() -> Patient:
 
 
 def dialog_message(
-    msg_id: str | None = None, *, version: dm.Version = "1.1", copies: Sequence[str] = (),
+    msg_id: str | None = None, *, version: Version = "1.1", copies: Sequence[str] = (),
     sender: Organisation | None = None, receiver: Organisation | None = None, gen_date: datetime | None = None,
 ) -> bytes:
     """A Notat from the hospital ward to home care (copies to other municipal services)."""
     others = [OtherReceiver(role_receiver=CS(v="COP", dn="Kopimottaker"), organisation=municipal(her_id))
               for her_id in copies]
-    head = compose(dm.notat(tekst="Pasienten har fått ny medisin.", version=version),
+    head = compose(notat(tekst="Pasienten har fått ny medisin.", version=version),
                    sender=sender or hospital_ward(), receiver=receiver or municipal(), patient=patient(),
                    copies=others, msg_id=msg_id, gen_date=gen_date)
     return message_bytes(head)
 
 
 def plo_message(msg_id: str | None = None) -> bytes:
-    head = compose(examples.melding_om_innlagt_pasient(), sender=hospital_ward(), receiver=municipal(),
+    head = compose(melding_om_innlagt_pasient(), sender=hospital_ward(), receiver=municipal(),
                    patient=patient(), msg_id=msg_id)
     return message_bytes(head)
 
@@ -453,11 +457,11 @@ def test_a_receiver_that_downloads_the_document_acknowledges_it(api: Api) -> Non
 # --- application receipts ----------------------------------------------------------------------------
 
 
-def the_apprec(api: Api, original_sender: str) -> tuple[dict[str, Any], ar.AppRec, bytes]:
+def the_apprec(api: Api, original_sender: str) -> tuple[dict[str, Any], AppRec, bytes]:
     (listed,) = api.unread(original_sender, IncludeMetadata="true")
     assert listed["isAppRec"] is True
     raw = api.document(listed["id"], original_sender)
-    return listed, ar.read_apprec(parse_xml(raw)), raw
+    return listed, read_apprec(parse_xml(raw)), raw
 
 
 def test_an_apprec_is_recorded_per_receiver_and_delivered_to_the_sender_as_a_real_apprec(
@@ -496,7 +500,7 @@ def test_an_apprec_is_recorded_per_receiver_and_delivered_to_the_sender_as_a_rea
         {"receiverHerId": int(ALLOCATION), "transportDeliveryState": "Acknowledged", "appRecStatus": "Rejected"},
     ]
     second = next(m for m in api.unread(WARD, IncludeMetadata="true") if m["senderHerId"] == int(ALLOCATION))
-    copy_receipt = ar.read_apprec(parse_xml(api.document(second["id"], WARD)))
+    copy_receipt = read_apprec(parse_xml(api.document(second["id"], WARD)))
     assert copy_receipt.rejected and copy_receipt.error_codes == ["E35"]
     assert copy_receipt.sender.role is not None and copy_receipt.sender.role.v == "COP"
     assert copy_receipt.error[0].ot == "Pasienten er ukjent hos Tildelingskontoret"
@@ -522,7 +526,7 @@ def test_the_apprec_version_follows_the_originals_standard(api: Api, schemas: Sc
         message_id = api.send(document)
         status = {"appRecStatus": "OkErrorInMessagePart",
                   "appRecErrorList": [{"errorCode": "E36", "details": "Mangler adresse", "description": None,
-                                       "oid": ar.OID_ERROR}]}
+                                       "oid": OID_ERROR}]}
         assert api.apprec(message_id, HOME_CARE, status).status_code == 201
         listed, receipt, raw = the_apprec(api, WARD)
         assert receipt.version == version and receipt.status_code == "3" and receipt.error_codes == ["E36"]
@@ -575,8 +579,8 @@ def test_a_bare_apprec_is_delivered_as_it_is_addressed(api: Api) -> None:
     from samhandling.standards.msghead import read_msghead
 
     original = read_msghead(parse_xml(dialog_message()))
-    receipt = ar.build_apprec(original, version="1.1", status="1", recipient_her_id=HOME_CARE)
-    message_id = api.send(to_bytes(ar.write_apprec(receipt)), HOME_CARE)
+    receipt = build_apprec(original, version="1.1", status="1", recipient_her_id=HOME_CARE)
+    message_id = api.send(to_bytes(write_apprec(receipt)), HOME_CARE)
     (listed,) = api.unread(WARD, IncludeMetadata="true")
     assert listed["id"] == message_id and listed["isAppRec"] is True and listed["businessDocumentId"] == receipt.id
 

@@ -24,8 +24,10 @@ from samhandling.services.messaging.node import run_once
 from samhandling.services.messaging.receive import receive_message
 from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.services.monitoring.monitor import MonitorConfig, gather
-from samhandling.standards import apprec as ar
-from samhandling.standards import dialogmelding as dm
+from samhandling.standards.apprec.answer import AppRecError, build_apprec
+from samhandling.standards.apprec.codes import ERROR_CODES
+from samhandling.standards.apprec.model import read_apprec, write_apprec
+from samhandling.standards.dialogmelding.builders import foresporsel
 from samhandling.standards.message import to_bytes
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.schemas import SchemaSet
@@ -76,7 +78,7 @@ def queue_questions(side: InProcessNode, count: int) -> list[StoredMessage]:
     sent = []
     for n in range(count):
         sent += submit_document(side.uow(), SendOptions(schemas=None, max_bytes=10**7),
-                                dm.foresporsel(sporsmal=f"Spørsmål {n}: kan hjemmesykepleien komme i morgen?"),
+                                foresporsel(sporsmal=f"Spørsmål {n}: kan hjemmesykepleien komme i morgen?"),
                                 sender_her_id="8101", receiver_her_id="8201", patient=patient())
     return sent
 
@@ -176,10 +178,10 @@ def test_the_same_apprec_twice_is_a_duplicate(hospital: InProcessNode, municipal
 def negative_apprec_for(sent: StoredMessage) -> bytes:
     report = validate_message(sent.raw, schemas=None)
     assert report.head is not None
-    receipt = ar.build_apprec(report.head, version="1.0", status="2",
-                              errors=[ar.AppRecError(ar.ERROR_CODES["E35"], "Pasienten finnes ikke")],
-                              recipient_her_id="8201", gen_date=datetime(2026, 3, 2, 10, 0))
-    return to_bytes(ar.write_apprec(receipt))
+    receipt = build_apprec(report.head, version="1.0", status="2",
+                           errors=[AppRecError(ERROR_CODES["E35"], "Pasienten finnes ikke")],
+                           recipient_her_id="8201", gen_date=datetime(2026, 3, 2, 10, 0))
+    return to_bytes(write_apprec(receipt))
 
 
 def test_a_receipt_that_contradicts_the_status_is_a_conflict_not_a_failure(
@@ -286,7 +288,7 @@ def test_a_message_whose_header_cannot_be_read_gets_t01_when_the_transport_names
     assert result.disposition.value == "rejected" and result.errors[0] == "T01"
     (answer,) = result.apprecs
     assert answer.to_her_id == "8101" and answer.from_her_id == "8201" and answer.status == "2"
-    parsed = ar.read_apprec(parse_xml(answer.raw))
+    parsed = read_apprec(parse_xml(answer.raw))
     assert parsed.original_id == msg_id and parsed.error_codes == ["T01"]
     assert validate_message(answer.raw, schemas=schemas).valid  # the official AppRec 1.0 schema
     (stored,) = incoming(municipality)

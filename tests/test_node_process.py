@@ -15,7 +15,7 @@ from samhandling.bootstrap import bootstrap
 from samhandling.domain.messaging.messages import Direction, MessageState
 from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.settings import Settings
-from samhandling.standards import dialogmelding as dm
+from samhandling.standards.dialogmelding.builders import notat
 from samhandling.store.messaging.repositories import MessageQuery
 from tests.conftest import needs_real_thread_waits
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
@@ -40,7 +40,7 @@ def prepare(home: Path, network: Path, count: int) -> list[str]:
     options = SendOptions(schemas=None, max_bytes=10**7)
     msg_ids = []
     for n in range(count):
-        (stored,) = submit_document(node.uow(), options, dm.notat(tekst=f"Notat nummer {n}"), sender_her_id="8101",
+        (stored,) = submit_document(node.uow(), options, notat(tekst=f"Notat nummer {n}"), sender_her_id="8101",
                                     receiver_her_id="8201", patient=patient())
         msg_ids.append(stored.msg_id)
     node.close()
@@ -121,7 +121,7 @@ def test_sigusr1_makes_the_node_poll_at_once(tmp_path: Path) -> None:
         # From here SIGUSR1 wakes it; the next pass would otherwise come in an hour.
         node = bootstrap(Settings(home=home, transport_dir=network))
         options = SendOptions(schemas=None, max_bytes=10**7)
-        submit_document(node.uow(), options, dm.notat(tekst="Haster"), sender_her_id="8101", receiver_her_id="8201",
+        submit_document(node.uow(), options, notat(tekst="Haster"), sender_her_id="8101", receiver_her_id="8201",
                         patient=patient())
         node.close()
         process.send_signal(signal.SIGUSR1)

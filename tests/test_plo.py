@@ -24,13 +24,22 @@ from samhandling.standards.plo import (
     POMeldingsanvendelse,
     components,
     epj,
-    examples,
     forsendelsesstatus,
     messages,
     msg_type_of,
     v20,
 )
 from samhandling.standards.plo.components import InformasjonOmForsendelsen
+from samhandling.standards.plo.examples.admission_report import innleggelsesrapport
+from samhandling.standards.plo.examples.hospital_reports import helseopplysninger, utskrivningsrapport
+from samhandling.standards.plo.examples.logistics import (
+    avmelding_utskrivningsklar_pasient,
+    melding_om_innlagt_pasient,
+    melding_om_utskrevet_pasient,
+    melding_om_utskrivningsklar_pasient,
+    orientering_om_dodsfall,
+)
+from samhandling.standards.plo.examples.story import PATIENT_FNR, pasient
 from samhandling.standards.schemas import SchemaSet
 from tests.conftest import sample_files
 
@@ -43,14 +52,14 @@ PO_16 = "{http://www.kith.no/xmlstds/po/poKomponent/2012-04-01}"
 STATUS_IN_FILE_NAME = {"Ny": "N", "Endring": "M", "Kansellering": "C"}
 
 EXAMPLES: dict[Callable[[], POMeldingsanvendelse], str] = {
-    examples.innleggelsesrapport: "INNLEGGELSESRAPPORT",
-    examples.melding_om_innlagt_pasient: "LOG_INNLAGT",
-    examples.melding_om_utskrivningsklar_pasient: "LOG_UTSKRIVNINGSKLAR",
-    examples.avmelding_utskrivningsklar_pasient: "LOG_AVMELDING",
-    examples.melding_om_utskrevet_pasient: "LOG_UTSKREVET",
-    examples.orientering_om_dodsfall: "LOG_DOD",
-    examples.helseopplysninger: "HELSEOPPL_SOKNAD",
-    examples.utskrivningsrapport: "UTSKRIVNINGSRAPPORT",
+    innleggelsesrapport: "INNLEGGELSESRAPPORT",
+    melding_om_innlagt_pasient: "LOG_INNLAGT",
+    melding_om_utskrivningsklar_pasient: "LOG_UTSKRIVNINGSKLAR",
+    avmelding_utskrivningsklar_pasient: "LOG_AVMELDING",
+    melding_om_utskrevet_pasient: "LOG_UTSKREVET",
+    orientering_om_dodsfall: "LOG_DOD",
+    helseopplysninger: "HELSEOPPL_SOKNAD",
+    utskrivningsrapport: "UTSKRIVNINGSRAPPORT",
 }
 
 
@@ -192,12 +201,12 @@ def test_example_takes_the_forsendelsesstatus(build: Callable[..., POMeldingsanv
 
 def test_example_refuses_an_unknown_forsendelsesstatus() -> None:
     with pytest.raises(ValueError, match="forsendelsesstatus"):
-        examples.melding_om_innlagt_pasient(forsendelsesstatus="X")
+        melding_om_innlagt_pasient(forsendelsesstatus="X")
 
 
 def test_innleggelsesrapport_carries_everything_the_profile_lists() -> None:
     """HIS 1143 section 3: diagnoses, CAVE, medication, IPLOS, services, next of kin, children under 18."""
-    rapport = examples.innleggelsesrapport()
+    rapport = innleggelsesrapport()
 
     assert [d.diagnosekode.v for info in rapport.info_medisinsk_diagnose for d in info.medisinsk_diagnose
             if d.diagnosekode] == ["J189", "G35"]
@@ -224,32 +233,32 @@ def test_examples_use_the_values_they_are_given() -> None:
     innlagt = datetime(2026, 1, 5, 7, 45)
     klar = date(2026, 1, 9)
 
-    logistikk = examples.melding_om_utskrivningsklar_pasient(innlagt=innlagt, utskrivningsklar=klar, anslag=True)
+    logistikk = melding_om_utskrivningsklar_pasient(innlagt=innlagt, utskrivningsklar=klar, anslag=True)
     melding = logistikk.melding_utskrivningsklar_pasient
     assert melding is not None
     assert [(h.hendelsekode.v if h.hendelsekode else None, h.tidspunkt_for_hendelse.v, h.anslag)
             for h in melding.tidsfestet_hendelse] == [("1", innlagt, False), ("3", klar, True)]
 
-    rapport = examples.innleggelsesrapport(innleggelsesarsak="Fall i trappen.")
+    rapport = innleggelsesrapport(innleggelsesarsak="Fall i trappen.")
     assert rapport.medisinskfaglige_opplysninger is not None
     assert rapport.medisinskfaglige_opplysninger.generelt_journalnotat[0].journaltekst[0].notat == "Fall i trappen."
 
 
 def test_example_patient_is_synthetic_with_a_valid_fodselsnummer() -> None:
-    assert person_id_problem(examples.PATIENT_FNR, "FNR") is None
-    assert examples.pasient().ident[0].id == examples.PATIENT_FNR
+    assert person_id_problem(PATIENT_FNR, "FNR") is None
+    assert pasient().ident[0].id == PATIENT_FNR
 
 
 def test_examples_are_new_documents_each_time() -> None:
-    first = examples.melding_om_innlagt_pasient()
+    first = melding_om_innlagt_pasient()
     first.tilknyttet_enhet[0].kontaktenhet.organisation_name = "Endret"
 
-    assert examples.melding_om_innlagt_pasient().tilknyttet_enhet[0].kontaktenhet.organisation_name != "Endret"
+    assert melding_om_innlagt_pasient().tilknyttet_enhet[0].kontaktenhet.organisation_name != "Endret"
 
 
 def test_norwegian_letters_survive_writing_and_reading(schemas: SchemaSet) -> None:
     text = "Æ Ø Å æ ø å: pårørende får brød med blåbærsyltetøy og «gløgg»"
-    rapport = examples.innleggelsesrapport(praktiske_opplysninger=text)
+    rapport = innleggelsesrapport(praktiske_opplysninger=text)
 
     for encoding in ("UTF-8", "ISO-8859-1"):
         data = etree.tostring(registry.write_content(rapport), xml_declaration=True, encoding=encoding)

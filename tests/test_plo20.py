@@ -21,9 +21,9 @@ from lxml import etree
 from samhandling.domain.identifiers import person_id_problem
 from samhandling.standards import msghead, registry
 from samhandling.standards.binding import BindingError, XmlField, is_model, read, same_information, write
+from samhandling.standards.content import ContentStandard
 from samhandling.standards.kith import CS, CV
 from samhandling.standards.plo import components, epj, v20
-from samhandling.standards.registry import ContentStandard
 from samhandling.standards.schemas import SchemaSet
 
 DATA = Path(__file__).parent / "data" / "plo-2.0"

@@ -11,7 +11,10 @@ from lxml import etree
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
 from samhandling.domain.registers.parties import Party, PartyKind
 from samhandling.services.messaging.receive import Disposition, ReceiveOptions, receive_message
-from samhandling.standards import apprec as ar
+from samhandling.standards import msghead
+from samhandling.standards.apprec.answer import AppRecError, build_apprec
+from samhandling.standards.apprec.codes import ERROR_CODES
+from samhandling.standards.apprec.model import read_apprec, write_apprec
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.messaging.repositories import MessageQuery
@@ -72,7 +75,7 @@ def test_a_valid_plo_message_is_accepted_with_one_positive_apprec(
     assert (answer.to_her_id, answer.from_her_id, answer.role, answer.status, answer.version) == (
         "5078", "91090", "PRIM", "1", "1.1")
     assert schemas.validate(parse_xml(answer.raw), "AppRec-v1.1.xsd") == []
-    receipt = ar.read_apprec(parse_xml(answer.raw))
+    receipt = read_apprec(parse_xml(answer.raw))
     assert receipt.original_id == "13a5da20-05c6-11e8-8f1a-0800200c9a66"
     assert receipt.receiver_her_id == "5078" and receipt.sender_her_id == "91090"
 
@@ -139,7 +142,7 @@ def test_pasientopplysninger_er_utilstrekkelige_is_rejected_with_e36_and_an_ot_t
     assert result.errors == ["E36", "E31"]
     (answer,) = result.apprecs
     assert (answer.status, answer.errors) == ("2", ("E36",))
-    receipt = ar.read_apprec(parse_xml(answer.raw))
+    receipt = read_apprec(parse_xml(answer.raw))
     assert receipt.error[0].ot is not None and "/MsgHead/MsgInfo/Patient" in receipt.error[0].ot
     assert "fødselsnummer er feil" in receipt.error[0].ot
     assert "12057900498" not in (receipt.error[0].ot or "")
@@ -216,7 +219,7 @@ def test_mottaker_finnes_ikke_e21_for_a_service_of_ours_without_her_id_and_a_nam
     assert result.disposition is Disposition.REJECTED
     (answer,) = result.apprecs
     assert (answer.from_her_id, answer.status, answer.errors) == ("59", "2", ("E21",))
-    receipt = ar.read_apprec(parse_xml(answer.raw))
+    receipt = read_apprec(parse_xml(answer.raw))
     assert "Avdeling Ukjent" in (receipt.error[0].ot or "")
 
 
@@ -419,16 +422,16 @@ def test_an_incoming_apprec_moves_the_message_it_answers(
 ) -> None:
     # The municipality's node received our message and answered: model that with the samples reversed.
     sent = sample(samples_dir, INNLEGGELSE + "Ny.xml")
-    municipality_answer = ar.build_apprec(
-        ar.msghead.read_msghead(parse_xml(sent)), version="1.1", status="2",
-        errors=[ar.AppRecError(ar.ERROR_CODES["E35"], "Pasienten finnes ikke hos oss.")])
+    municipality_answer = build_apprec(
+        msghead.read_msghead(parse_xml(sent)), version="1.1", status="2",
+        errors=[AppRecError(ERROR_CODES["E35"], "Pasienten finnes ikke hos oss.")])
     with hospital() as uow:
         uow.messages.add(StoredMessage(
             direction=Direction.OUTGOING, msg_id="13a5da20-05c6-11e8-8f1a-0800200c9a66",
             msg_type="INNLEGGELSESRAPPORT", standard="PLO 1.6", sender_her_id="5078", receiver_her_ids=("91090",),
             recipient_her_id="91090", state=MessageState.QUEUED, raw=sent))
         uow.commit()
-    data = etree.tostring(ar.write_apprec(municipality_answer), xml_declaration=True, encoding="UTF-8")
+    data = etree.tostring(write_apprec(municipality_answer), xml_declaration=True, encoding="UTF-8")
     result = receive_message(data, hospital(), options)
     assert result.disposition is Disposition.RECEIPT
     assert result.errors == ["E35"]

@@ -13,7 +13,7 @@ import pytest
 
 from samhandling.domain.messaging.messages import MessageState
 from samhandling.services.messaging.receive import ReceiveOptions, receive_message
-from samhandling.standards import dialogmelding as dm
+from samhandling.standards.dialogmelding.builders import helsefaglig_dialog
 from samhandling.standards.kith import CS, TS
 from samhandling.standards.message import compose, message_bytes
 from samhandling.standards.msghead import Document, RefDoc, base64_content, party
@@ -25,7 +25,7 @@ MB = 1024 * 1024
 
 
 def helsefaglig_dialog_with_attachment(attachment_bytes: int) -> bytes:
-    head = compose(dm.helsefaglig_dialog(tema="EKG", tekst="EKG fra i dag ligger ved."),
+    head = compose(helsefaglig_dialog(tema="EKG", tekst="EKG fra i dag ligger ved."),
                    sender=party("Gjøvik kommune", "8200", service=party("Hjemmesykepleien", "8201")),
                    receiver=party("Sykehuset Innlandet HF", "8100", service=party("Medisinsk avdeling", "8101")),
                    patient=patient())

@@ -9,7 +9,7 @@ from pathlib import Path
 from lxml import etree
 
 from samhandling.msh.region import parties_json, prepare_node, start_message_server
-from samhandling.standards.plo import examples
+from samhandling.standards.plo.examples.admission_report import innleggelsesrapport
 from samhandling.standards.registry import write_content
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient
 
@@ -34,7 +34,7 @@ def test_hospital_and_municipality_exchange_messages_and_apprecs_through_the_loc
         who = {"id": fnr, "family_name": "Nordmann", "given_name": "Kari"}
 
         rapport = tmp_path / "innleggelsesrapport.xml"
-        rapport.write_bytes(etree.tostring(write_content(examples.innleggelsesrapport()), encoding="UTF-8",
+        rapport.write_bytes(etree.tostring(write_content(innleggelsesrapport()), encoding="UTF-8",
                                            xml_declaration=True))
         request = tmp_path / "rapport.json"
         request.write_text(json.dumps({"sender": "8201", "receiver": "8101", "patient": who,

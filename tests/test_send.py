@@ -24,11 +24,13 @@ from samhandling.services.messaging.send import (
     submit_bytes,
     submit_document,
 )
-from samhandling.standards import dialogmelding as dm
+from samhandling.standards.dialogmelding.builders import foresporsel, notat, svar_pa_foresporsel
+from samhandling.standards.dialogmelding.codes import PASIENTEN_TILHORER_IKKE_KOMMUNEN
+from samhandling.standards.dialogmelding.model import Dialogmelding
 from samhandling.standards.message import message_bytes
 from samhandling.standards.msghead import Patient, person_ident, read_msghead
 from samhandling.standards.parsing import parse_xml
-from samhandling.standards.plo import examples
+from samhandling.standards.plo.examples.logistics import melding_om_innlagt_pasient
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.fakes import FakeUnitOfWork
 from samhandling.store.messaging.repositories import Backoff, MessageQuery
@@ -94,7 +96,7 @@ def test_address_follows_the_register_down_to_the_person() -> None:
 def test_a_composed_message_is_validated_stored_and_queued(
     hospital: Callable[[], UnitOfWork], options: SendOptions, schemas: SchemaSet
 ) -> None:
-    (stored,) = submit_document(hospital(), options, examples.melding_om_innlagt_pasient(), sender_her_id="8101",
+    (stored,) = submit_document(hospital(), options, melding_om_innlagt_pasient(), sender_her_id="8101",
                                 receiver_her_id="8201", patient=patient())
     assert stored.state is MessageState.QUEUED and stored.msg_type == "LOG_INNLAGT"
     head = read_msghead(parse_xml(stored.raw))
@@ -106,7 +108,7 @@ def test_a_composed_message_is_validated_stored_and_queued(
 
 
 def test_copy_receivers_get_a_stored_copy_each(hospital: Callable[[], UnitOfWork], options: SendOptions) -> None:
-    stored = submit_document(hospital(), options, dm.foresporsel(sporsmal="Hvem har vakt i helga?"),
+    stored = submit_document(hospital(), options, foresporsel(sporsmal="Hvem har vakt i helga?"),
                              sender_her_id="8101", receiver_her_id="8201", copy_her_ids=["8202"], patient=patient())
     assert [m.recipient_her_id for m in stored] == ["8201", "8202"]
     assert {m.msg_id for m in stored} == {stored[0].msg_id}
@@ -116,7 +118,7 @@ def test_copy_receivers_get_a_stored_copy_each(hospital: Callable[[], UnitOfWork
 
 def test_an_invalid_message_never_leaves(hospital: Callable[[], UnitOfWork], options: SendOptions) -> None:
     with pytest.raises(SendRefusedError, match="E31") as refused:
-        submit_document(hospital(), options, examples.melding_om_innlagt_pasient(), sender_her_id="8101",
+        submit_document(hospital(), options, melding_om_innlagt_pasient(), sender_her_id="8101",
                         receiver_her_id="8201", patient=patient("15076500566"))
     assert [f.code for f in refused.value.findings] == ["E36", "E31"]  # name and a wrong number only
     assert queued(hospital) == []
@@ -130,7 +132,7 @@ def test_sender_must_be_local_and_receiver_registered(
     hospital: Callable[[], UnitOfWork], options: SendOptions, sender: str, receiver: str, text: str
 ) -> None:
     with pytest.raises(SendRefusedError, match=text):
-        submit_document(hospital(), options, dm.notat(tekst="Til orientering."), sender_her_id=sender,
+        submit_document(hospital(), options, notat(tekst="Til orientering."), sender_her_id=sender,
                         receiver_her_id=receiver, patient=patient())
     assert queued(hospital) == []
 
@@ -141,7 +143,7 @@ def test_a_ready_message_from_the_epj_is_stored_byte_for_byte_and_only_once(
     from samhandling.standards.message import compose
     from samhandling.standards.msghead import party
 
-    head = compose(dm.foresporsel(sporsmal="Blåbærsyltetøy?"), sender=party("Sykehuset", "8100",
+    head = compose(foresporsel(sporsmal="Blåbærsyltetøy?"), sender=party("Sykehuset", "8100",
                    service=party("Medisinsk avdeling", "8101")), receiver=party("Gjøvik", "8200",
                    service=party("Hjemmesykepleien", "8201")), patient=patient())
     data = message_bytes(head)
@@ -163,7 +165,7 @@ def test_a_reply_goes_to_the_sender_with_conversation_ref(
     ], local_her_ids={"99387"})
     request = (samples_dir / "dialogmelding-1.0/Dialogmelding_svar_foresporsel_PLO_v1-0.xml").read_bytes()
     receive_message(request, new_uow(), ReceiveOptions(schemas=schemas, max_bytes=10**7))
-    (reply,) = submit_document(new_uow(), options, dm.svar_pa_foresporsel(tekst="Takk, mottatt."),
+    (reply,) = submit_document(new_uow(), options, svar_pa_foresporsel(tekst="Takk, mottatt."),
                                sender_her_id="5078", in_reply_to="42001f60-0117-11e8-8f1a-0800200c9a66")
     head = read_msghead(parse_xml(reply.raw))
     assert head.msg_info.receiver.organisation.her_path() == ["91096", "91101"]
@@ -174,7 +176,7 @@ def test_a_reply_goes_to_the_sender_with_conversation_ref(
 
     with pytest.raises(SendRefusedError, match="egen kategori"):  # the standard comments are for PLO messages
         answer_misdirected(new_uow(), options, "42001f60-0117-11e8-8f1a-0800200c9a66",
-                           text=dm.PASIENTEN_TILHORER_IKKE_KOMMUNEN)
+                           text=PASIENTEN_TILHORER_IKKE_KOMMUNEN)
     (avvik,) = answer_misdirected(new_uow(), options, "42001f60-0117-11e8-8f1a-0800200c9a66",
                                   text="Svaret gjelder en annen pasient enn forespørselen.")
     assert avvik.msg_type == "DIALOG_AVVIK" and avvik.recipient_her_id == "91101"
@@ -182,9 +184,9 @@ def test_a_reply_goes_to_the_sender_with_conversation_ref(
     plo = (samples_dir / "plo-1.6/pasientlogistikk_1_6_mottak/Pasientlogistikk_Innlagt_pasient_v1-6_Ny.xml")
     receive_message(plo.read_bytes(), new_uow(), ReceiveOptions(schemas=schemas, max_bytes=10**7))
     (misdirected,) = answer_misdirected(new_uow(), options, "b088a160-0698-11e8-b566-0800200c9a66",
-                                        text=dm.PASIENTEN_TILHORER_IKKE_KOMMUNEN)
+                                        text=PASIENTEN_TILHORER_IKKE_KOMMUNEN)
     assert misdirected.recipient_her_id == "90998" and misdirected.parent_ref == "b088a160-0698-11e8-b566-0800200c9a66"
-    assert dm.PASIENTEN_TILHORER_IKKE_KOMMUNEN.encode() in misdirected.raw
+    assert PASIENTEN_TILHORER_IKKE_KOMMUNEN.encode() in misdirected.raw
 
 
 def test_outbox_sends_once_and_moves_the_message_to_sent(
@@ -192,7 +194,7 @@ def test_outbox_sends_once_and_moves_the_message_to_sent(
 ) -> None:
     sent: list[Envelope] = []
     transport = MockTransport(lambda e: sent.append(e) or Delivery(reference=f"nhn-{len(sent)}"))
-    (stored,) = submit_document(hospital(), options, dm.notat(tekst="Hei"), sender_her_id="8101",
+    (stored,) = submit_document(hospital(), options, notat(tekst="Hei"), sender_her_id="8101",
                                 receiver_her_id="8201", patient=patient())
     run = deliver_due(hospital, transport, worker="w1")
     assert run.sent == [stored.id] and len(sent) == 1
@@ -216,7 +218,7 @@ def test_messages_wait_while_the_transport_is_down_and_go_when_it_is_back(
 
     transport = MockTransport(network)
     for text in ("én", "to", "tre"):
-        submit_document(hospital(), options, dm.notat(tekst=text), sender_her_id="8101", receiver_her_id="8201",
+        submit_document(hospital(), options, notat(tekst=text), sender_her_id="8101", receiver_her_id="8201",
                         patient=patient())
     backoff = Backoff(first=timedelta(seconds=0))
     assert len(deliver_due(hospital, transport, worker="w", backoff=backoff).failed) == 3
@@ -234,7 +236,7 @@ def test_parse_send_request() -> None:
                                   "document": {"type": "foresporsel", "text": "Spørsmål?"}},
                                  read_document=lambda name: None)
     assert (request.sender, request.receiver, request.copies) == ("8101", "8201", ("8202",))
-    assert isinstance(request.document, dm.Dialogmelding)
+    assert isinstance(request.document, Dialogmelding)
     for bad, field_name in [({}, "sender"), ({"sender": "1"}, "receiver"),
                             ({"sender": "1", "receiver": "2"}, "document"),
                             ({"sender": "1", "receiver": "2", "document": {"type": "brev", "text": "x"}}, "brev"),
@@ -256,7 +258,7 @@ def test_two_nodes_exchange_a_message_and_its_apprec_over_a_shared_folder(
                                   worker="k")
 
     (sent,) = submit_document(hospital_store, SendOptions(schemas=schemas, max_bytes=10**7),
-                              examples.melding_om_innlagt_pasient(), sender_her_id="8101", receiver_her_id="8201",
+                              melding_om_innlagt_pasient(), sender_her_id="8101", receiver_her_id="8201",
                               patient=patient())
     assert run_once(hospital_node).outbox.sent == [sent.id]
     municipality_pass = run_once(municipality_node)

@@ -32,7 +32,7 @@ from samhandling.msh.region import (
 )
 from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.settings import Settings
-from samhandling.standards import dialogmelding as dm
+from samhandling.standards.dialogmelding.builders import notat
 from tests.soak.proxy import DatabaseProxy
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient
 
@@ -108,7 +108,7 @@ class SoakNode:
         if self._node is None:
             self._node = bootstrap(Settings(home=self.region_node.home, database_url=self.direct_url))
         options = SendOptions(schemas=None, max_bytes=10**7)
-        (stored,) = submit_document(self._node.uow(), options, dm.notat(tekst=text), sender_her_id=self.her_id,
+        (stored,) = submit_document(self._node.uow(), options, notat(tekst=text), sender_her_id=self.her_id,
                                     receiver_her_id=receiver_her_id, patient=patient())
         return stored.msg_id
 

@@ -179,13 +179,13 @@ def run(
     """
     from samhandling.bootstrap import ConfigurationError
     from samhandling.services.checklist.runs import RunOptions, RunRequest, load_checklist, run_automatic, run_partner
-    from samhandling.standards.plo import examples
+    from samhandling.standards.plo.examples.story import PATIENT_FNR
 
     if report is not None:
         _check_report_target(report)
     request = RunRequest(hospital=hospital, municipality=municipality, trigger=trigger, changed=changed,
                          tester_hospital=tester_hospital, tester_municipality=tester_municipality,
-                         patient_id=patient or examples.PATIENT_FNR, timeout=timeout)
+                         patient_id=patient or PATIENT_FNR, timeout=timeout)
     with _node() as node:
         checklist = load_checklist(checklist_file)
         bar = _ProgressBar(len(checklist.cases))

@@ -18,10 +18,14 @@ from rich.table import Table
 from samhandling.domain.identifiers import synthetic_person_id
 from samhandling.domain.privacy import mask_person_id
 from samhandling.settings import Settings
-from samhandling.standards import apprec
+from samhandling.standards.apprec.answer import AppRecError, build_apprec
+from samhandling.standards.apprec.codes import ERROR_CODES, STATUS_OK, STATUS_REJECTED
+from samhandling.standards.apprec.model import AppRec, write_apprec
+from samhandling.standards.apprec.versions import apprec_version_for
 from samhandling.standards.message import compose, message_bytes, to_bytes
 from samhandling.standards.msghead import Patient, party, person_ident
-from samhandling.standards.plo import examples
+from samhandling.standards.plo.examples.admission_report import innleggelsesrapport
+from samhandling.standards.plo.examples.logistics import melding_om_innlagt_pasient
 from samhandling.standards.validation import ValidationReport, validate_message
 
 HOSPITAL = party("Sykehuset Innlandet HF", "8100", service=party("Medisinsk avdeling Gjøvik", "8101"))
@@ -35,13 +39,13 @@ def demo_patient() -> Patient:
                    ident=[person_ident(fnr)])
 
 
-def _answer(report: ValidationReport) -> apprec.AppRec:
+def _answer(report: ValidationReport) -> AppRec:
     """The AppRec the receiver sends for a validated message, in the version coupled to its standard."""
     assert report.head is not None and report.standard is not None
-    errors = [apprec.AppRecError(apprec.ERROR_CODES[f.code], f.text) for f in report.findings]
-    status = apprec.STATUS_REJECTED.value if errors else apprec.STATUS_OK.value
-    version = apprec.apprec_version_for(report.standard.standard, report.standard.version)
-    return apprec.build_apprec(report.head, version=version, status=status, errors=errors)
+    errors = [AppRecError(ERROR_CODES[f.code], f.text) for f in report.findings]
+    status = STATUS_REJECTED.value if errors else STATUS_OK.value
+    version = apprec_version_for(report.standard.standard, report.standard.version)
+    return build_apprec(report.head, version=version, status=status, errors=errors)
 
 
 def run_codec_demo(settings: Settings, console: Console) -> None:
@@ -67,26 +71,26 @@ def run_codec_demo(settings: Settings, console: Console) -> None:
         if report.head is not None:
             sender = report.head.msg_info.sender.organisation.addressee_her_id() or ""
             receiver = report.head.msg_info.receiver.organisation.addressee_her_id() or ""
-        elif isinstance(report.document, apprec.AppRec):
+        elif isinstance(report.document, AppRec):
             sender, receiver = report.document.sender_her_id or "", report.document.receiver_her_id or ""
             result += f", status {report.document.status_code}"
         table.add_row(path.name, report.msg_type or "?", sender, receiver, result)
         return report
 
-    rapport = compose(examples.innleggelsesrapport(), msg_type="INNLEGGELSESRAPPORT",
+    rapport = compose(innleggelsesrapport(), msg_type="INNLEGGELSESRAPPORT",
                       sender=MUNICIPALITY, receiver=HOSPITAL, patient=patient)
     received = record("1-innleggelsesrapport.xml", message_bytes(rapport))
-    record("2-apprec-ok.xml", to_bytes(apprec.write_apprec(_answer(received))))
+    record("2-apprec-ok.xml", to_bytes(write_apprec(_answer(received))))
 
-    innlagt = compose(examples.melding_om_innlagt_pasient(innlagt=datetime(2026, 11, 26, 9, 30)),
+    innlagt = compose(melding_om_innlagt_pasient(innlagt=datetime(2026, 11, 26, 9, 30)),
                       msg_type="LOG_INNLAGT", sender=HOSPITAL, receiver=MUNICIPALITY, patient=patient,
                       in_reply_to=rapport)
     record("3-melding-om-innlagt-pasient.xml", message_bytes(innlagt))
 
-    wrong = compose(examples.innleggelsesrapport(), msg_type="INNLEGGELSESRAPPORT",
+    wrong = compose(innleggelsesrapport(), msg_type="INNLEGGELSESRAPPORT",
                     sender=MUNICIPALITY, receiver=HOSPITAL, patient=_mistyped(patient))
     rejected = record("4-innleggelsesrapport-feil-fnr.xml", message_bytes(wrong))
-    record("5-apprec-avvist.xml", to_bytes(apprec.write_apprec(_answer(rejected))))
+    record("5-apprec-avvist.xml", to_bytes(write_apprec(_answer(rejected))))
 
     console.print(table)
     for finding in rejected.findings:

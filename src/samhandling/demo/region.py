@@ -35,7 +35,8 @@ from samhandling.msh.region import (
     start_message_server,
 )
 from samhandling.settings import Settings
-from samhandling.standards.plo import examples
+from samhandling.standards.plo.examples.admission_report import innleggelsesrapport
+from samhandling.standards.plo.examples.logistics import melding_om_innlagt_pasient
 from samhandling.standards.registry import write_content
 
 DEMO_PORT = 8470
@@ -94,12 +95,12 @@ def _exchange(base: Path, hospital: RegionNode, gjovik: RegionNode, lillehammer:
                          encoding="utf-8")
     lillehammer.run("patients", "import", str(directory))
     rapport = base / "innleggelsesrapport.xml"
-    rapport.write_bytes(etree.tostring(write_content(examples.innleggelsesrapport()), encoding="UTF-8",
+    rapport.write_bytes(etree.tostring(write_content(innleggelsesrapport()), encoding="UTF-8",
                                        xml_declaration=True))
     _send(base, gjovik, "1-innleggelsesrapport", {"sender": "8201", "receiver": "8101", "patient": who,
                                                   "document": {"file": str(rapport)}})
     innlagt = base / "innlagt.xml"
-    innlagt.write_bytes(etree.tostring(write_content(examples.melding_om_innlagt_pasient()), encoding="UTF-8",
+    innlagt.write_bytes(etree.tostring(write_content(melding_om_innlagt_pasient()), encoding="UTF-8",
                                        xml_declaration=True))
     _send(base, hospital, "2-innlagt", {"sender": "8101", "receiver": "8201", "patient": who,
                                         "document": {"file": str(innlagt)}})

@@ -7,7 +7,7 @@ organisation and the primary and every copy receiver, each by its most specific 
 addressing, HIS 1153); from a bare AppRec (HIS 80415) its sender and receiver.
 
 ``POST /Messages/{id}/apprec/{appRecSenderHerId}`` makes the server write a real AppRec with
-:mod:`samhandling.standards.apprec` (:func:`build_receipt`): :func:`apprec_version` chooses its version from
+:mod:`samhandling.standards.apprec.answer` (:func:`build_receipt`): :func:`apprec_version` chooses its version from
 the original's standard (HITS 1168 §8.2), and :func:`receipt_errors` maps the request's ``appRecErrorList``
 to its errors (code system 8221, HIS 80415:2012 §6.3). Anything the server cannot deliver or write is a 400
 ``ErrorMessage``.
@@ -28,8 +28,11 @@ from samhandling.msh.api_models import NOT_XML, AppRecErrorBody, EbXmlInfo, Post
 from samhandling.msh.errors import bad_request
 from samhandling.msh.storage import AppRecStatus
 from samhandling.msh.tokens import her_id_problem
-from samhandling.standards import apprec as ar
 from samhandling.standards import registry
+from samhandling.standards.apprec.answer import AppRecError, build_apprec, recipients
+from samhandling.standards.apprec.codes import ERROR_CODES, OID_ERROR, Code
+from samhandling.standards.apprec.model import APPREC_NS_1_0, APPREC_NS_1_1, AppRec, read_apprec
+from samhandling.standards.apprec.versions import apprec_version_for
 from samhandling.standards.binding import BindingError
 from samhandling.standards.kith import CV
 from samhandling.standards.msghead import MSGHEAD_NS, MsgHead, read_msghead
@@ -38,7 +41,7 @@ from samhandling.standards.parsing import NotWellFormedError, TooLargeError, dec
 OSLO = ZoneInfo("Europe/Oslo")  # MsgHead's GenDate without an offset is Norwegian local time
 FALLBACK_APPREC_VERSION = "1.1"  # for a business document HITS 1168 §8.3 does not list
 XML_CONTENT_TYPES = ("application/xml", "text/xml")
-_APPREC_ROOTS = {f"{{{ar.APPREC_NS_1_0}}}AppRec", f"{{{ar.APPREC_NS_1_1}}}AppRec"}
+_APPREC_ROOTS = {f"{{{APPREC_NS_1_0}}}AppRec", f"{{{APPREC_NS_1_1}}}AppRec"}
 
 
 # --- a posted business document ----------------------------------------------------------------------
@@ -118,12 +121,12 @@ def _read_msghead(root: etree._Element, overrides: EbXmlInfo | None) -> _Found:
     organisation = head.msg_info.sender.organisation
     level1 = overrides is not None and overrides.use_sender_level1_her_id is True
     sender = organisation.her_id() if level1 else organisation.addressee_her_id()
-    receivers = [recipient.her_id for recipient in ar.recipients(head)]
+    receivers = [recipient.her_id for recipient in recipients(head)]
     return sender, receivers, head.msg_id, head.msg_info.gen_date, False
 
 
 def _read_bare_apprec(root: etree._Element) -> _Found:
-    receipt = ar.read_apprec(root, strict=False)
+    receipt = read_apprec(root, strict=False)
     return receipt.sender_her_id, [receipt.receiver_her_id], receipt.id, receipt.gen_date, True
 
 
@@ -144,19 +147,19 @@ def apprec_version(head: MsgHead) -> str:
     if standard is None:
         return FALLBACK_APPREC_VERSION
     try:
-        return ar.apprec_version_for(standard.standard, standard.version)
+        return apprec_version_for(standard.standard, standard.version)
     except LookupError:
         return FALLBACK_APPREC_VERSION
 
 
 def build_receipt(
-    document: bytes, *, status: AppRecStatus, errors: Sequence[ar.AppRecError], receiver_her_id: str, at: datetime
-) -> ar.AppRec:
+    document: bytes, *, status: AppRecStatus, errors: Sequence[AppRecError], receiver_her_id: str, at: datetime
+) -> AppRec:
     """The AppRec with which the receiver ``receiver_her_id`` answers the stored MsgHead ``document``, made
     at ``at``; 400 if it cannot be made."""
     original = read_msghead(parse_xml(document), strict=False)
     try:
-        return ar.build_apprec(
+        return build_apprec(
             original,
             version=apprec_version(original),
             status=status.code,
@@ -169,17 +172,17 @@ def build_receipt(
 
 
 @dataclass(frozen=True)
-class _ReceiptErrorEntry(ar.AppRecError):
+class _ReceiptErrorEntry(AppRecError):  # noqa: N818 (an AppRec error entry, not an exception)
     """An AppRec error as a client sent it: no OT when it gave no details."""
 
     def cv(self) -> CV:
         return self.code.cv(self.text or None)
 
 
-def receipt_errors(errors: Sequence[AppRecErrorBody]) -> list[ar.AppRecError]:
+def receipt_errors(errors: Sequence[AppRecErrorBody]) -> list[AppRecError]:
     """The errors of ``PostAppRecRequest`` for :func:`build_receipt`: a code of "Feilmeldinger for
     applikasjonskvittering" (code system 8221, HIS 80415:2012 §6.3), or of the code system ``oid`` names."""
-    found: list[ar.AppRecError] = []
+    found: list[AppRecError] = []
     for number, error in enumerate(errors):
         for name, text in (("errorCode", error.error_code), ("details", error.details),
                            ("description", error.description), ("oid", error.oid)):
@@ -188,11 +191,11 @@ def receipt_errors(errors: Sequence[AppRecErrorBody]) -> list[ar.AppRecError]:
         value = (error.error_code or "").strip()
         if not value:
             raise bad_request(f"appRecErrorList[{number}].errorCode mangler")
-        if error.oid in (None, "", ar.OID_ERROR):
-            code = ar.ERROR_CODES.get(value)
+        if error.oid in (None, "", OID_ERROR):
+            code = ERROR_CODES.get(value)
             if code is None:
                 raise bad_request(f"appRecErrorList[{number}].errorCode: ukjent feilkode «{value}» i kodeverk 8221")
         else:
-            code = ar.Code(value, error.description or value, error.oid)
+            code = Code(value, error.description or value, error.oid)
         found.append(_ReceiptErrorEntry(code, (error.details or "").strip()))
     return found

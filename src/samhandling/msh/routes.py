@@ -54,7 +54,8 @@ from samhandling.msh.storage import (
     ReceiptError,
     transaction,
 )
-from samhandling.standards import apprec as ar
+from samhandling.standards.apprec.answer import AppRecError
+from samhandling.standards.apprec.model import write_apprec
 from samhandling.standards.message import to_bytes
 
 log = logging.getLogger("samhandling.msh")
@@ -194,7 +195,7 @@ def _answer(
     receiver: str,
     status: AppRecStatus,
     given: list[ReceiptError],
-    errors: list[ar.AppRecError],
+    errors: list[AppRecError],
 ) -> JSONResponse:
     """PostAppRec in one transaction: the AppRec message made (or the one made before for the same receipt)."""
     found = access(repo, message_id, client)
@@ -217,7 +218,7 @@ def _answer(
             gen_date=receipt.gen_date,
             is_apprec=True,
             content_type=XML_CONTENT_TYPES[0],
-            document=to_bytes(ar.write_apprec(receipt)),
+            document=to_bytes(write_apprec(receipt)),
             receivers=((found.message.sender_her_id, 0),),
         ),
         at=now,

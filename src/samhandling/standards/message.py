@@ -16,7 +16,9 @@ from typing import Any
 from lxml import etree
 
 from samhandling.domain.clock import message_time
-from samhandling.standards import registry
+from samhandling.standards import plo, registry
+from samhandling.standards.dialogmelding.message_type import msg_type_of as dialogmelding_msg_type_of
+from samhandling.standards.dialogmelding.model import Dialogmelding
 from samhandling.standards.kith import CS, TS
 from samhandling.standards.msghead import (
     Content,
@@ -70,10 +72,8 @@ def conversation_ref_for(parent: MsgHead) -> ConversationRef:
 
 def msg_type_for(document: Any) -> str:
     """The MsgHead type (code system 8279) a typed business document travels as."""
-    from samhandling.standards import dialogmelding, plo
-
-    if isinstance(document, dialogmelding.Dialogmelding):
-        return dialogmelding.msg_type_of(document)
+    if isinstance(document, Dialogmelding):
+        return dialogmelding_msg_type_of(document)
     return plo.msg_type_of(document)
 
 

@@ -39,6 +39,7 @@ from samhandling.domain.clock import message_time
 from samhandling.domain.identifiers import is_felles_hjelpenummer, is_uuid, person_id_problem
 from samhandling.standards import registry
 from samhandling.standards.binding import BindingError, read
+from samhandling.standards.content import ContentStandard
 from samhandling.standards.kith import CS
 from samhandling.standards.msghead import (
     MSGHEAD_NS,
@@ -53,7 +54,6 @@ from samhandling.standards.msghead import (
     read_msghead,
 )
 from samhandling.standards.parsing import DEFAULT_MAX_BYTES, NotWellFormedError, TooLargeError, parse_xml
-from samhandling.standards.registry import ContentStandard
 from samhandling.standards.schemas import MSGHEAD_XSD, SchemaSet
 
 T = TypeVar("T")

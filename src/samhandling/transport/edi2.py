@@ -35,7 +35,8 @@ from typing import Any, TypeVar
 import httpx
 
 from samhandling.domain.text import one_line
-from samhandling.standards import apprec as ar
+from samhandling.standards.apprec.codes import STATUS_OK, STATUS_OK_ERROR_IN_PART, STATUS_REJECTED
+from samhandling.standards.apprec.model import read_apprec
 from samhandling.standards.binding import BindingError
 from samhandling.standards.parsing import NotWellFormedError, TooLargeError, declared_encoding, parse_xml
 from samhandling.transport.base import (
@@ -105,9 +106,9 @@ class AppRecStatus(StrEnum):
 
 
 _STATUS_TO_8258 = {
-    AppRecStatus.OK: ar.STATUS_OK.value,
-    AppRecStatus.REJECTED: ar.STATUS_REJECTED.value,
-    AppRecStatus.OK_ERROR_IN_MESSAGE_PART: ar.STATUS_OK_ERROR_IN_PART.value,
+    AppRecStatus.OK: STATUS_OK.value,
+    AppRecStatus.REJECTED: STATUS_REJECTED.value,
+    AppRecStatus.OK_ERROR_IN_MESSAGE_PART: STATUS_OK_ERROR_IN_PART.value,
 }
 _8258_TO_STATUS = {code: status for status, code in _STATUS_TO_8258.items()}
 
@@ -772,7 +773,7 @@ def apprec_request(payload: bytes, *, ebxml_overrides: EbXmlInfo | None = None) 
     and its errors, each with its code (V), text (OT) as ``details``, display name (DN) as ``description``
     and code system (S) as ``oid``."""
     try:
-        apprec = ar.read_apprec(parse_xml(payload), strict=False)
+        apprec = read_apprec(parse_xml(payload), strict=False)
         status = AppRecStatus.from_code(apprec.status_code)
     except (NotWellFormedError, TooLargeError, BindingError, ValueError) as exc:
         raise MshApiError(f"kan ikke lese applikasjonskvitteringen som skal sendes: {one_line(str(exc))}",

@@ -20,7 +20,7 @@ from samhandling.domain.privacy import mask_person_id
 from samhandling.services.messaging.node import first_line, is_database_outage
 from samhandling.services.messaging.receive import Reception, receive_message, store_unprocessable
 from samhandling.services.messaging.send import SendRefusedError, answer_misdirected, submit_request
-from samhandling.standards.dialogmelding import (
+from samhandling.standards.dialogmelding.codes import (
     PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER,
     PASIENTEN_TILHORER_IKKE_KOMMUNEN,
 )
@@ -278,7 +278,7 @@ def show_message(
 ) -> None:
     """Vis én lagret melding: nøkkelfelt, kvitteringens feilkoder, selve meldingen lesbart og journalen."""
     from samhandling.services.messaging.presentation import render
-    from samhandling.standards.apprec import ERROR_CODES
+    from samhandling.standards.apprec.codes import ERROR_CODES
     from samhandling.standards.validation import validate_message
 
     node = _node()

@@ -14,8 +14,17 @@ from dataclasses import replace
 from typing import Any
 
 from samhandling.domain.checklist.cases import DocumentKind
-from samhandling.standards import dialogmelding as dm
-from samhandling.standards.plo import examples
+from samhandling.standards.dialogmelding.builders import avvik, foresporsel, svar_pa_foresporsel
+from samhandling.standards.dialogmelding.model import Dialogmelding
+from samhandling.standards.plo.examples.admission_report import innleggelsesrapport
+from samhandling.standards.plo.examples.hospital_reports import helseopplysninger
+from samhandling.standards.plo.examples.logistics import (
+    avmelding_utskrivningsklar_pasient,
+    melding_om_innlagt_pasient,
+    melding_om_utskrevet_pasient,
+    melding_om_utskrivningsklar_pasient,
+)
+from samhandling.standards.plo.examples.story import PATIENT_FNR
 from samhandling.standards.plo.messages import Innleggelsesrapport
 
 DEFAULT_TEXT = "Test av æ, ø og å: Ærlig talt, Øyvind på Åsen liker blåbærsyltetøy."
@@ -26,23 +35,23 @@ def build_document(kind: DocumentKind, *, text: str | None, answered: Any = None
     ``text``. A Svar på forespørsel carries the request it answers when ``answered`` is a Dialogmelding."""
     body = text or DEFAULT_TEXT
     builders: dict[DocumentKind, Callable[[], Any]] = {
-        DocumentKind.INNLEGGELSESRAPPORT: examples.innleggelsesrapport,
-        DocumentKind.INNLAGT: examples.melding_om_innlagt_pasient,
-        DocumentKind.HELSEOPPLYSNINGER: examples.helseopplysninger,
-        DocumentKind.UTSKRIVNINGSKLAR: examples.melding_om_utskrivningsklar_pasient,
-        DocumentKind.AVMELDING: examples.avmelding_utskrivningsklar_pasient,
-        DocumentKind.UTSKREVET: examples.melding_om_utskrevet_pasient,
-        DocumentKind.FORESPORSEL: lambda: dm.foresporsel(sporsmal=body),
-        DocumentKind.SVAR: lambda: dm.svar_pa_foresporsel(
-            tekst=body, svar_pa=answered if isinstance(answered, dm.Dialogmelding) else None),
-        DocumentKind.AVVIK: lambda: dm.avvik(tekst=body),
+        DocumentKind.INNLEGGELSESRAPPORT: innleggelsesrapport,
+        DocumentKind.INNLAGT: melding_om_innlagt_pasient,
+        DocumentKind.HELSEOPPLYSNINGER: helseopplysninger,
+        DocumentKind.UTSKRIVNINGSKLAR: melding_om_utskrivningsklar_pasient,
+        DocumentKind.AVMELDING: avmelding_utskrivningsklar_pasient,
+        DocumentKind.UTSKREVET: melding_om_utskrevet_pasient,
+        DocumentKind.FORESPORSEL: lambda: foresporsel(sporsmal=body),
+        DocumentKind.SVAR: lambda: svar_pa_foresporsel(
+            tekst=body, svar_pa=answered if isinstance(answered, Dialogmelding) else None),
+        DocumentKind.AVVIK: lambda: avvik(tekst=body),
     }
     return builders[kind]()
 
 
 def with_patient_id(document: Any, person_id: str) -> Any:
     """``document`` with the example patient's identifier replaced by ``person_id`` wherever it occurs."""
-    if person_id == examples.PATIENT_FNR:
+    if person_id == PATIENT_FNR:
         return document
 
     def walk(value: Any) -> Any:
@@ -54,7 +63,7 @@ def with_patient_id(document: Any, person_id: str) -> Any:
                 if not f.init:
                     continue
                 current = getattr(value, f.name)
-                if current == examples.PATIENT_FNR:
+                if current == PATIENT_FNR:
                     changes[f.name] = person_id
                 elif isinstance(current, list) or dataclasses.is_dataclass(current):
                     changes[f.name] = walk(current)
@@ -66,7 +75,7 @@ def with_patient_id(document: Any, person_id: str) -> Any:
 
 def document_text(document: Any) -> str | None:
     """The free text of a dialog message: the question of a Forespørsel, the text of a note (Svar, Avvik)."""
-    if not isinstance(document, dm.Dialogmelding):
+    if not isinstance(document, Dialogmelding):
         return None
     if document.foresporsel and document.foresporsel[0].sporsmal is not None:
         return document.foresporsel[0].sporsmal.plain_text()

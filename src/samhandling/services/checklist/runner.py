@@ -49,7 +49,7 @@ from samhandling.services.messaging.send import SendRefusedError, address, submi
 from samhandling.standards.message import compose, message_bytes
 from samhandling.standards.msghead import Patient, person_ident, read_msghead
 from samhandling.standards.parsing import parse_xml
-from samhandling.standards.plo import examples
+from samhandling.standards.plo.examples.story import PATIENT_FNR
 from samhandling.standards.validation import validate_message
 from samhandling.store.messaging.repositories import MessageQuery
 
@@ -83,7 +83,7 @@ class RunRequest:
     changed: Side = Side.HOSPITAL
     tester_hospital: str | None = None
     tester_municipality: str | None = None
-    patient_id: str = examples.PATIENT_FNR
+    patient_id: str = PATIENT_FNR
     timeout: float | None = None
 
 

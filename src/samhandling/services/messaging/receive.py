@@ -39,7 +39,10 @@ from lxml import etree
 from samhandling.domain.clock import echoed, message_time, utc_now
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage, receipt_move
 from samhandling.domain.registers.parties import Parties, PartyKind
-from samhandling.standards import apprec as ar
+from samhandling.standards.apprec.answer import AppRecError, build_apprec, build_apprec_for_unreadable
+from samhandling.standards.apprec.codes import ERROR_CODES, STATUS_OK, STATUS_REJECTED
+from samhandling.standards.apprec.model import AppRec, read_apprec, write_apprec
+from samhandling.standards.apprec.versions import apprec_version_for
 from samhandling.standards.message import to_bytes
 from samhandling.standards.msghead import HealthcareProfessional, MsgHead, Organisation, her_ident, party
 from samhandling.standards.parsing import parse_xml
@@ -167,7 +170,7 @@ def receive_message(
     report = validate_message(data, schemas=options.schemas, max_bytes=options.max_bytes,
                               test_environment=options.test_environment)
     with uow:
-        if isinstance(report.document, ar.AppRec):
+        if isinstance(report.document, AppRec):
             result = _receive_apprec(data, report.document, report, uow, at, transport_ref)
         else:
             result = _receive_business_message(data, report, uow, options, transport_faults, at, transport_ref,
@@ -364,7 +367,7 @@ def _receive_for(
         unknown = Finding("E35", "/MsgHead/MsgInfo/Patient",
                           "Pasienten finnes ikke i mottakersystemet (ikke i pasientregisteret til mottakeren).")
         (findings if options.unknown_patient_rejects else warnings).append(unknown)
-    rejecting = [f for f in findings if f.code in ar.ERROR_CODES]
+    rejecting = [f for f in findings if f.code in ERROR_CODES]
     info = head.msg_info
     parent_ref = info.conversation_ref.ref_to_parent if info.conversation_ref else None
     follows_up = _forsendelsesstatus(report) in FOLLOW_UP_STATUSES and bool(parent_ref)
@@ -460,19 +463,19 @@ def _forsendelsesstatus(report: ValidationReport) -> str | None:
 def _make_apprec(head: MsgHead, report: ValidationReport, recipient: _Recipient, rejecting: list[Finding],
                  uow: UnitOfWork, result: Reception, at: datetime) -> None:
     version = _apprec_version(report)
-    errors = [ar.AppRecError(ar.ERROR_CODES[f.code], f"{f.path}: {f.text}") for f in _one_per_code(rejecting)]
-    status = ar.STATUS_REJECTED.value if errors else ar.STATUS_OK.value
-    receipt = ar.build_apprec(head, version=version, status=status, errors=errors,
-                              recipient_her_id=recipient.addressed_as, gen_date=message_time(at))
+    errors = [AppRecError(ERROR_CODES[f.code], f"{f.path}: {f.text}") for f in _one_per_code(rejecting)]
+    status = STATUS_REJECTED.value if errors else STATUS_OK.value
+    receipt = build_apprec(head, version=version, status=status, errors=errors,
+                           recipient_her_id=recipient.addressed_as, gen_date=message_time(at))
     sender = head.msg_info.sender.organisation.addressee_her_id() or ""
     _store_apprec(receipt, version, head.msg_id, recipient.her_id, sender, tuple(e.code.value for e in errors),
                   status, uow, result, at)
 
 
-def _store_apprec(receipt: ar.AppRec, version: str, original_msg_id: str, from_her_id: str, to_her_id: str,
+def _store_apprec(receipt: AppRec, version: str, original_msg_id: str, from_her_id: str, to_her_id: str,
                   codes: tuple[str, ...], status: str, uow: UnitOfWork, result: Reception, at: datetime) -> None:
     """Store the AppRec ``from_her_id`` sends ``to_her_id`` and put it in the outbox."""
-    raw = to_bytes(ar.write_apprec(receipt))
+    raw = to_bytes(write_apprec(receipt))
     stored = uow.messages.add(StoredMessage(
         direction=Direction.OUTGOING,
         msg_id=receipt.id,
@@ -497,7 +500,7 @@ def _store_apprec(receipt: ar.AppRec, version: str, original_msg_id: str, from_h
     ))
 
 
-def _role_of(receipt: ar.AppRec) -> str:
+def _role_of(receipt: AppRec) -> str:
     """The role the answering recipient has in the AppRec (PRIM/SPR/REQ or COP)."""
     return (receipt.sender.role.v or "") if receipt.sender.role is not None else ""
 
@@ -514,7 +517,7 @@ def _apprec_version(report: ValidationReport) -> str:
     if report.standard is None:
         return UNKNOWN_STANDARD_APPREC_VERSION
     try:
-        return ar.apprec_version_for(report.standard.standard, report.standard.version)
+        return apprec_version_for(report.standard.standard, report.standard.version)
     except LookupError:
         return UNKNOWN_STANDARD_APPREC_VERSION
 
@@ -533,7 +536,7 @@ def _answer_duplicate(existing: StoredMessage, recipient: _Recipient, uow: UnitO
     receipt = sent[0]
     assert receipt.id is not None
     uow.outbox.enqueue(receipt.id, at=at)
-    parsed = ar.read_apprec(parse_xml(receipt.raw), strict=False)
+    parsed = read_apprec(parse_xml(receipt.raw), strict=False)
     result.apprecs.append(ProducedAppRec(
         to_her_id=receipt.recipient_her_id or "", from_her_id=recipient.her_id, role=_role_of(parsed),
         status=parsed.status_code or "", errors=tuple(parsed.error_codes), version=parsed.version,
@@ -651,13 +654,13 @@ def _answer_unreadable(data: bytes, report: ValidationReport, codes: list[str], 
         state=MessageState.RECEIVED, raw=data, created_at=at, updated_at=at, transport_ref=origin.reference,
     ), detail="Mottatt; hodemeldingen kan ikke leses, avsender og MsgId er transportens.")
     assert stored.id is not None
-    rejecting = [f for f in report.findings if f.code in ar.ERROR_CODES] or [
+    rejecting = [f for f in report.findings if f.code in ERROR_CODES] or [
         Finding("T01", "/", "Meldingen kan ikke leses.")]
     found_codes = list(dict.fromkeys([*(f.code for f in rejecting), *codes]))
     uow.messages.update_state(stored.id, MessageState.REJECTED, error_codes=found_codes, at=at,
                               detail="Avvist: " + ", ".join(found_codes))
-    errors = [ar.AppRecError(ar.ERROR_CODES[f.code], f"{f.path}: {f.text}") for f in _one_per_code(rejecting)]
-    receipt = ar.build_apprec_for_unreadable(
+    errors = [AppRecError(ERROR_CODES[f.code], f"{f.path}: {f.text}") for f in _one_per_code(rejecting)]
+    receipt = build_apprec_for_unreadable(
         version=UNKNOWN_STANDARD_APPREC_VERSION, errors=errors,
         answering=_organisation(parties, origin.recipient_her_id), original_sender=_organisation(parties, sender),
         original_msg_id=msg_id, original_issued=echoed(origin.issued_at or at),
@@ -665,7 +668,7 @@ def _answer_unreadable(data: bytes, report: ValidationReport, codes: list[str], 
     result = Reception(msg_id=msg_id, msg_type=report.msg_type, disposition=Disposition.REJECTED,
                        errors=found_codes, stored_ids=[stored.id])
     _store_apprec(receipt, UNKNOWN_STANDARD_APPREC_VERSION, msg_id, origin.recipient_her_id, sender,
-                  tuple(e.code.value for e in errors), ar.STATUS_REJECTED.value, uow, result, at)
+                  tuple(e.code.value for e in errors), STATUS_REJECTED.value, uow, result, at)
     return result
 
 
@@ -716,7 +719,7 @@ def _patient_ref(head: MsgHead) -> str | None:
 
 # --- receipts -------------------------------------------------------------------------------------------
 
-def _receive_apprec(data: bytes, receipt: ar.AppRec, report: ValidationReport, uow: UnitOfWork,
+def _receive_apprec(data: bytes, receipt: AppRec, report: ValidationReport, uow: UnitOfWork,
                     at: datetime, transport_ref: str | None) -> Reception:
     """An AppRec answering something we sent: move that message to receipt OK or rejected."""
     original = receipt.original_id

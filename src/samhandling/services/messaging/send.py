@@ -22,6 +22,11 @@ from typing import Any
 from samhandling.domain.clock import message_time, utc_now
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
 from samhandling.domain.registers.parties import Parties, PartyKind
+from samhandling.standards.dialogmelding.builders import avvik, foresporsel, notat, svar_pa_foresporsel
+from samhandling.standards.dialogmelding.codes import (
+    PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER,
+    PASIENTEN_TILHORER_IKKE_KOMMUNEN,
+)
 from samhandling.standards.kith import CS
 from samhandling.standards.message import compose, message_bytes
 from samhandling.standards.msghead import (
@@ -140,17 +145,15 @@ def answer_misdirected(uow: UnitOfWork, options: SendOptions, msg_id: str, *, te
     The municipality's duty when a PLO message reaches it by mistake: the answer goes to the sender, from the
     local party the message was delivered to, with ConversationRef to it and the same patient.
     """
-    from samhandling.standards import dialogmelding as dm
-
     with uow:
         found = uow.messages.list(MessageQuery(direction=Direction.INCOMING, msg_id=msg_id, is_apprec=False, limit=1))
     if not found or found[0].recipient_her_id is None:
         raise SendRefusedError(f"Fant ingen mottatt melding med MsgId {msg_id} å svare på.")
-    standard_comments = (dm.PASIENTEN_TILHORER_IKKE_KOMMUNEN, dm.PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER)
+    standard_comments = (PASIENTEN_TILHORER_IKKE_KOMMUNEN, PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER)
     if text in standard_comments and found[0].msg_type in OWN_CATEGORY_TYPES:
         raise SendRefusedError("Standardkommentarene gjelder feiladresserte PLO-meldinger; dialogmeldinger og "
                                "epikriser er en egen kategori: skriv en egen tekst om hva som er feil.")
-    return submit_document(uow, options, dm.avvik(tekst=text), sender_her_id=found[0].recipient_her_id,
+    return submit_document(uow, options, avvik(tekst=text), sender_her_id=found[0].recipient_her_id,
                            in_reply_to=msg_id, now=now)
 
 
@@ -256,7 +259,6 @@ def parse_send_request(description: Any, *, read_document: Any) -> SendRequest:
     "given_name"}, "document": {"type": "foresporsel|svar|avvik|notat", "text": "…", "version": "1.0|1.1"} |
     {"file": "document.xml"}}``. ``read_document(name)`` reads a business document file into its model.
     """
-    from samhandling.standards import dialogmelding as dm
     from samhandling.standards.msghead import person_ident
 
     if not isinstance(description, dict):
@@ -296,10 +298,10 @@ def parse_send_request(description: Any, *, read_document: Any) -> SendRequest:
         if version not in ("1.0", "1.1"):
             raise ValueError("feltet «document.version» må være 1.0 eller 1.1")
         builders = {
-            "foresporsel": lambda: dm.foresporsel(sporsmal=body, version=version),
-            "svar": lambda: dm.svar_pa_foresporsel(tekst=body, version=version),
-            "avvik": lambda: dm.avvik(tekst=body, version=version),
-            "notat": lambda: dm.notat(tekst=body, version=version),
+            "foresporsel": lambda: foresporsel(sporsmal=body, version=version),
+            "svar": lambda: svar_pa_foresporsel(tekst=body, version=version),
+            "avvik": lambda: avvik(tekst=body, version=version),
+            "notat": lambda: notat(tekst=body, version=version),
         }
         if kind not in builders:
             raise ValueError(f"ukjent dokumenttype «{kind}»; bruk en av {', '.join(builders)} eller «file»")

@@ -31,13 +31,15 @@ from samhandling.services.messaging.node import NodeParts, fetch
 from samhandling.services.messaging.outbox import deliver_due
 from samhandling.services.messaging.send import SendOptions, SendRefusedError, submit_document
 from samhandling.services.monitoring.monitor import ERROR_TEXTS, partner_resolver
-from samhandling.standards import dialogmelding as dm
+from samhandling.standards.dialogmelding.builders import notat
+from samhandling.standards.dialogmelding.codes import OID_TEMA_NOTAT
+from samhandling.standards.dialogmelding.model import Dialogmelding
 from samhandling.standards.kith import CV
 from samhandling.standards.validation import TEST_PROCESSING_STATUS
 from samhandling.store.monitoring.repositories import LineTest
 from samhandling.store.unit_of_work import UnitOfWork
 
-LINE_TEST_TOPIC = CV(v="9", dn="Uspesifisert notat", s=dm.OID_TEMA_NOTAT)
+LINE_TEST_TOPIC = CV(v="9", dn="Uspesifisert notat", s=OID_TEMA_NOTAT)
 """Tema for notat (7321, HIS 80603:2006 5.2.4): "Uspesifisert notat"; a line test is not a note about a patient."""
 LINE_TEST_TEXT = (
     "Linjetest fra samhandling. Dette er en testmelding uten pasientopplysninger; den sendes for å se at linjen "
@@ -50,9 +52,9 @@ class LineTestError(ValueError):
     """A line test that cannot be started; the message says why, in Norwegian."""
 
 
-def line_test_document() -> dm.Dialogmelding:
+def line_test_document() -> Dialogmelding:
     """The business document of a line test: a Notat saying it is a line test, about no patient."""
-    return dm.notat(tekst=LINE_TEST_TEXT, tema="Linjetest", tema_kodet=LINE_TEST_TOPIC)
+    return notat(tekst=LINE_TEST_TEXT, tema="Linjetest", tema_kodet=LINE_TEST_TOPIC)
 
 
 def local_sender(parties: Parties) -> str:

@@ -59,7 +59,7 @@ from samhandling.domain.registers.parties import Parties
 from samhandling.services.incidents.holds import held_message_ids
 from samhandling.services.monitoring.notify import MailRun, NotifyConfig, deliver_mails, queue_alert_mail
 from samhandling.settings import Settings
-from samhandling.standards import apprec
+from samhandling.standards.apprec.codes import ERROR_CODES
 from samhandling.store.messaging.repositories import MessageQuery
 from samhandling.store.monitoring.repositories import AttemptKind, DuplicateOpenAlertError
 from samhandling.store.unit_of_work import UnitOfWork
@@ -71,7 +71,7 @@ OVERDUE_CAUSES = frozenset({AlertCause.RECEIPT_OVERDUE, AlertCause.RECEIPT_EXPIR
 LATE_CAUSES = (AlertCause.RECEIPT_WARNING, AlertCause.RECEIPT_OVERDUE, AlertCause.RECEIPT_EXPIRED,
                AlertCause.NEVER_DELIVERED)
 """Causes of a message still waiting for its AppRec (``monitor status``: overdue messages)."""
-ERROR_TEXTS: Mapping[str, str] = {code: c.name for code, c in apprec.ERROR_CODES.items()}
+ERROR_TEXTS: Mapping[str, str] = {code: c.name for code, c in ERROR_CODES.items()}
 """The display names of the AppRec error codes (code system 8221)."""
 QUIET_HISTORY = timedelta(days=62)
 """How far back the quiet-partner rule looks (20 working days and the window, with room for holidays)."""

@@ -5,6 +5,7 @@ samhandling writes PLO 1.6 (HIS 80704:2014) and reads PLO 1.5 and PLO 2.0. The m
 roots and their registration); :mod:`.examples` builds complete synthetic 1.6 documents.
 """
 
+from samhandling.standards.content import ContentStandard
 from samhandling.standards.plo import v20
 from samhandling.standards.plo.messages import (
     FORSENDELSESSTATUS,
@@ -30,7 +31,6 @@ from samhandling.standards.plo.messages import (
     forsendelsesstatus,
     msg_type_of,
 )
-from samhandling.standards.registry import ContentStandard
 
 STANDARDS: list[ContentStandard] = STANDARDS_16 + STANDARDS_15 + v20.STANDARDS
 

@@ -16,6 +16,8 @@ from 1.5 to 1.6 (header of poKomponent-v1.6.xsd; HIS 80704:2014 appendix A):
 The field and class names follow the schema; the chapters of HIS 80704:2014 describe each class.
 ``InfoKontaktepisode``, ``FellesinfoKontaktepisode`` and ``TilleggsinfoKontaktepisode`` are declared in
 poKomponent but no PLO message refers to them any more, so they are not modelled.
+
+The module stays whole above 500 lines because it mirrors poKomponent-v1.6.xsd (and v1.5) type by type.
 """
 
 from __future__ import annotations

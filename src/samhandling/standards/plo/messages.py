@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from samhandling.standards import kith
 from samhandling.standards.binding import Namespaces, element, xml_type
+from samhandling.standards.content import ContentStandard
 from samhandling.standards.plo import epj, v20
 from samhandling.standards.plo.components import (
     AnsvarForRapport,
@@ -65,7 +66,6 @@ from samhandling.standards.plo.components import (
     UtskrevetTil,
 )
 from samhandling.standards.plo.epj import Legemiddelinfo
-from samhandling.standards.registry import ContentStandard
 
 PO = "http://www.kith.no/xmlstds/po"
 PO_NS_15 = f"{PO}/poKomponent/2009-06-30"

@@ -19,7 +19,7 @@ from samhandling.standards.message import compose, message_bytes
 from samhandling.standards.msghead import party
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.fakes import FakeUnitOfWork
-from samhandling.store.messaging.repositories import MessageQuery
+from samhandling.store.messaging.messages import MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.directory import DirectoryTransport
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register

@@ -14,7 +14,7 @@ from samhandling.services.messaging.receive import Disposition, ReceiveOptions, 
 from samhandling.standards import apprec as ar
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.schemas import SchemaSet
-from samhandling.store.messaging.repositories import MessageQuery
+from samhandling.store.messaging.messages import MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
 
 MH = "{http://www.kith.no/xmlstds/msghead/2006-05-24}"
@@ -441,7 +441,7 @@ def test_an_incoming_apprec_moves_the_message_it_answers(
 def test_a_patient_missing_from_the_directory_gives_e35(
     hospital: Callable[[], UnitOfWork], schemas: SchemaSet, samples_dir: Path, rejects: bool
 ) -> None:
-    from samhandling.store.messaging.repositories import PatientEntry
+    from samhandling.store.messaging.patients import PatientEntry
 
     with hospital() as uow:  # the hospital keeps a directory; the ward inherits it
         uow.patients.upsert(PatientEntry(party_her_id="59", patient_id="12057900499", name="Annen Pasient"))

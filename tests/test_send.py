@@ -31,7 +31,8 @@ from samhandling.standards.parsing import parse_xml
 from samhandling.standards.plo import examples
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.fakes import FakeUnitOfWork
-from samhandling.store.messaging.repositories import Backoff, MessageQuery
+from samhandling.store.messaging.messages import MessageQuery
+from samhandling.store.messaging.outbox import Backoff
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Delivery, Envelope, TransportError
 from samhandling.transport.directory import DirectoryTransport

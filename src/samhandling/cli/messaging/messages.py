@@ -24,7 +24,7 @@ from samhandling.standards.dialogmelding import (
     PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER,
     PASIENTEN_TILHORER_IKKE_KOMMUNEN,
 )
-from samhandling.store.messaging.repositories import MessageQuery
+from samhandling.store.messaging.messages import MessageQuery
 
 messages_app = typer.Typer(help="Lagrede meldinger: liste, vise og besvare.", no_args_is_help=True)
 

@@ -33,7 +33,8 @@ from samhandling.services.messaging.receive import (
     receive_inbound,
     store_unprocessable,
 )
-from samhandling.store.messaging.repositories import DEFAULT_LEASE, Backoff, DuplicateMessageError
+from samhandling.store.messaging.messages import DuplicateMessageError
+from samhandling.store.messaging.outbox import DEFAULT_LEASE, Backoff
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Inbound, Transport, TransportError
 

@@ -53,7 +53,7 @@ from samhandling.standards.validation import (
     is_test_message,
     validate_message,
 )
-from samhandling.store.messaging.repositories import MessageQuery
+from samhandling.store.messaging.messages import MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Inbound
 

@@ -12,7 +12,7 @@ import pytest
 from samhandling.domain.messaging.messages import Direction, MessageState
 from samhandling.services.messaging.catalog import EpjCatalog
 from samhandling.services.messaging.node import NodeParts, run_once
-from samhandling.services.messaging.receive import ReceiveOptions
+from samhandling.services.messaging.reception import ReceiveOptions
 from samhandling.services.messaging.send import SendOptions
 from samhandling.standards import dialogmelding as dm
 from samhandling.standards.message import compose, message_bytes

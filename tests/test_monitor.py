@@ -25,7 +25,7 @@ from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
 from samhandling.domain.registers.parties import Party
 from samhandling.domain.registers.partners import PartnerCategory, PartnerProfile
 from samhandling.services.messaging.node import NodeParts, run_once
-from samhandling.services.messaging.receive import ReceiveOptions
+from samhandling.services.messaging.reception import ReceiveOptions
 from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.services.monitoring.line_test import ping, settle_line_tests
 from samhandling.services.monitoring.monitor import MonitorConfig, evaluate, resolve_alert, status

@@ -10,7 +10,8 @@ from lxml import etree
 
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
 from samhandling.domain.registers.parties import Party, PartyKind
-from samhandling.services.messaging.receive import Disposition, ReceiveOptions, receive_message
+from samhandling.services.messaging.receive import receive_message
+from samhandling.services.messaging.reception import Disposition, ReceiveOptions
 from samhandling.standards import apprec as ar
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.schemas import SchemaSet

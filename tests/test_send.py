@@ -14,7 +14,7 @@ from samhandling.domain.messaging.messages import Direction, MessageState
 from samhandling.domain.registers.parties import Party, PartyKind
 from samhandling.services.messaging.node import NodeParts, run_once
 from samhandling.services.messaging.outbox import deliver_due
-from samhandling.services.messaging.receive import ReceiveOptions
+from samhandling.services.messaging.reception import ReceiveOptions
 from samhandling.services.messaging.send import (
     SendOptions,
     SendRefusedError,

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from samhandling.services.messaging.catalog import EpjCatalog
 from samhandling.services.messaging.delivery_status import update_delivery_status
-from samhandling.services.messaging.receive import ReceiveOptions
+from samhandling.services.messaging.reception import ReceiveOptions
 from samhandling.services.messaging.send import SendOptions
 from samhandling.services.monitoring.step import MonitorStep
 from samhandling.services.notices.config import NoticeConfig

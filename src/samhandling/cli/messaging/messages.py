@@ -18,7 +18,8 @@ from samhandling.domain.identifiers import person_id_problem
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
 from samhandling.domain.privacy import mask_person_id
 from samhandling.services.messaging.node import first_line, is_database_outage
-from samhandling.services.messaging.receive import Reception, receive_message, store_unprocessable
+from samhandling.services.messaging.receive import receive_message, store_unprocessable
+from samhandling.services.messaging.reception import Reception
 from samhandling.services.messaging.send import SendRefusedError, answer_misdirected, submit_request
 from samhandling.standards.dialogmelding import (
     PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER,

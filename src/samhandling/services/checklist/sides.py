@@ -24,7 +24,7 @@ from typing import Any
 from samhandling.domain.checklist.cases import DocumentKind, Side
 from samhandling.services.checklist.setup import RunSetup
 from samhandling.services.messaging.node import NodeParts
-from samhandling.services.messaging.receive import ReceiveOptions
+from samhandling.services.messaging.reception import ReceiveOptions
 from samhandling.services.messaging.send import SendOptions
 from samhandling.settings import Settings
 from samhandling.standards.schemas import SchemaSet

@@ -27,7 +27,8 @@ from samhandling.store.unit_of_work import SqlUnitOfWork
 from samhandling.transport.auth import BearerToken, HelseIdClientCredentials
 from samhandling.transport.base import Transport
 from samhandling.transport.directory import DirectoryTransport
-from samhandling.transport.edi2 import Edi2Transport, MshApiClient, RetryPolicy
+from samhandling.transport.edi2.client import MshApiClient, RetryPolicy
+from samhandling.transport.edi2.transport import Edi2Transport
 
 
 class ConfigurationError(ValueError):

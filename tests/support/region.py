@@ -26,7 +26,8 @@ from samhandling.standards.schemas import SchemaSet
 from samhandling.store.database import open_engine, upgrade
 from samhandling.store.unit_of_work import SqlUnitOfWork, UnitOfWork
 from samhandling.transport.auth import BearerToken
-from samhandling.transport.edi2 import Edi2Transport, MshApiClient, RetryPolicy
+from samhandling.transport.edi2.client import MshApiClient, RetryPolicy
+from samhandling.transport.edi2.transport import Edi2Transport
 
 
 @dataclass

@@ -30,7 +30,8 @@ def _generate(size_mb: float, path: str) -> None:
 
 def _child(path: str, schema_dir: str | None) -> None:
     from samhandling.domain.registers.parties import Party, PartyKind
-    from samhandling.services.messaging.receive import ReceiveOptions, receive_message
+    from samhandling.services.messaging.receive import receive_message
+    from samhandling.services.messaging.reception import ReceiveOptions
     from samhandling.standards.schemas import SchemaSet
     from samhandling.store.database import open_engine, upgrade
     from samhandling.store.unit_of_work import SqlUnitOfWork

@@ -12,14 +12,14 @@ import pytest
 from samhandling.domain.messaging.messages import Direction, MessageState
 from samhandling.services.messaging.catalog import EpjCatalog
 from samhandling.services.messaging.node import NodeParts, run_once
-from samhandling.services.messaging.receive import ReceiveOptions
+from samhandling.services.messaging.reception import ReceiveOptions
 from samhandling.services.messaging.send import SendOptions
 from samhandling.standards.dialogmelding.builders import foresporsel
 from samhandling.standards.message import compose, message_bytes
 from samhandling.standards.msghead import party
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.fakes import FakeUnitOfWork
-from samhandling.store.messaging.repositories import MessageQuery
+from samhandling.store.messaging.messages import MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.directory import DirectoryTransport
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register

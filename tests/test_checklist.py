@@ -59,7 +59,7 @@ from samhandling.services.checklist.runs import (
 from samhandling.services.checklist.setup import bundled_checklist, resolve_parties
 from samhandling.services.checklist.sides import Outgoing
 from samhandling.services.messaging.node import NodeParts, run_forever
-from samhandling.services.messaging.receive import ReceiveOptions
+from samhandling.services.messaging.reception import ReceiveOptions
 from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.settings import Settings
 from samhandling.standards.dialogmelding.builders import foresporsel

@@ -26,21 +26,20 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from samhandling.transport.auth import CLIENT_ASSERTION_TYPE, BearerToken, HelseIdClientCredentials
 from samhandling.transport.base import DeliveryState, Envelope, Inbound, ReceiverStatus, TransportError
-from samhandling.transport.edi2 import (
+from samhandling.transport.edi2.client import MshApiClient, RetryPolicy
+from samhandling.transport.edi2.errors import MshApiError
+from samhandling.transport.edi2.payload import as_utf8_document
+from samhandling.transport.edi2.spec import (
     AppRecError,
     AppRecStatus,
     BusinessDocument,
     EbXmlInfo,
-    Edi2Transport,
     Message,
-    MshApiClient,
-    MshApiError,
     OrderBy,
     PostAppRecRequest,
     PostMessageRequest,
-    RetryPolicy,
-    as_utf8_document,
 )
+from samhandling.transport.edi2.transport import Edi2Transport
 
 BASE = "https://msh.test"
 TOKEN_ENDPOINT = "https://helseid.test/connect/token"

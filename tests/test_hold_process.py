@@ -16,7 +16,7 @@ from samhandling.services.incidents.holds import held_message_ids
 from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.settings import Settings
 from samhandling.standards.dialogmelding.builders import notat
-from samhandling.store.messaging.repositories import MessageQuery
+from samhandling.store.messaging.messages import MessageQuery
 from tests.test_node_process import delivered, node_env, start_node
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
 

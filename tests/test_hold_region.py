@@ -13,7 +13,7 @@ import pytest
 from samhandling.domain.messaging.messages import Direction, MessageState
 from samhandling.services.incidents.holds import held_message_ids, place_hold, release_hold
 from samhandling.services.messaging.node import run_once
-from samhandling.store.messaging.repositories import MessageQuery
+from samhandling.store.messaging.messages import MessageQuery
 from tests.conftest import needs_real_thread_waits
 from tests.support.region import InProcessNode, LocalServer, local_server, node
 from tests.test_node_inbound import PARTIES, incoming, outgoing, queue_questions, register

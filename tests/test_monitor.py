@@ -25,7 +25,7 @@ from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
 from samhandling.domain.registers.parties import Party
 from samhandling.domain.registers.partners import PartnerCategory, PartnerProfile
 from samhandling.services.messaging.node import NodeParts, run_once
-from samhandling.services.messaging.receive import ReceiveOptions
+from samhandling.services.messaging.reception import ReceiveOptions
 from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.services.monitoring.line_test import ping, settle_line_tests
 from samhandling.services.monitoring.monitor import MonitorConfig, evaluate, resolve_alert, status
@@ -37,7 +37,9 @@ from samhandling.standards.parsing import parse_xml
 from samhandling.standards.plo.examples.logistics import melding_om_innlagt_pasient
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.fakes import FakeUnitOfWork
-from samhandling.store.messaging.repositories import Backoff, MessageQuery, PatientEntry
+from samhandling.store.messaging.messages import MessageQuery
+from samhandling.store.messaging.outbox import Backoff
+from samhandling.store.messaging.patients import PatientEntry
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.directory import DirectoryTransport
 from tests.monitor_helpers import (

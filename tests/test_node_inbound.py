@@ -32,7 +32,7 @@ from samhandling.standards.message import to_bytes
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.schemas import SchemaSet
 from samhandling.standards.validation import validate_message
-from samhandling.store.messaging.repositories import MessageQuery
+from samhandling.store.messaging.messages import MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Inbound
 from tests.conftest import needs_real_thread_waits

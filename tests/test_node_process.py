@@ -16,7 +16,7 @@ from samhandling.domain.messaging.messages import Direction, MessageState
 from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.settings import Settings
 from samhandling.standards.dialogmelding.builders import notat
-from samhandling.store.messaging.repositories import MessageQuery
+from samhandling.store.messaging.messages import MessageQuery
 from tests.conftest import needs_real_thread_waits
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
 

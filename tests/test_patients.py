@@ -26,7 +26,8 @@ from samhandling.services.registers.patients import (
     patient_json,
 )
 from samhandling.store.database import current_revision, downgrade, upgrade
-from samhandling.store.messaging.repositories import PatientEntry, UnknownPartyError
+from samhandling.store.messaging.parties import UnknownPartyError
+from samhandling.store.messaging.patients import PatientEntry
 from samhandling.store.schema import metadata
 from samhandling.store.unit_of_work import UnitOfWork
 from tests.store_fixtures import PATIENT

@@ -10,14 +10,15 @@ from lxml import etree
 
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
 from samhandling.domain.registers.parties import Party, PartyKind
-from samhandling.services.messaging.receive import Disposition, ReceiveOptions, receive_message
+from samhandling.services.messaging.receive import receive_message
+from samhandling.services.messaging.reception import Disposition, ReceiveOptions
 from samhandling.standards import msghead
 from samhandling.standards.apprec.answer import AppRecError, build_apprec
 from samhandling.standards.apprec.codes import ERROR_CODES
 from samhandling.standards.apprec.model import read_apprec, write_apprec
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.schemas import SchemaSet
-from samhandling.store.messaging.repositories import MessageQuery
+from samhandling.store.messaging.messages import MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
 
 MH = "{http://www.kith.no/xmlstds/msghead/2006-05-24}"
@@ -444,7 +445,7 @@ def test_an_incoming_apprec_moves_the_message_it_answers(
 def test_a_patient_missing_from_the_directory_gives_e35(
     hospital: Callable[[], UnitOfWork], schemas: SchemaSet, samples_dir: Path, rejects: bool
 ) -> None:
-    from samhandling.store.messaging.repositories import PatientEntry
+    from samhandling.store.messaging.patients import PatientEntry
 
     with hospital() as uow:  # the hospital keeps a directory; the ward inherits it
         uow.patients.upsert(PatientEntry(party_her_id="59", patient_id="12057900499", name="Annen Pasient"))

@@ -12,7 +12,8 @@ from collections.abc import Callable
 import pytest
 
 from samhandling.domain.messaging.messages import MessageState
-from samhandling.services.messaging.receive import ReceiveOptions, receive_message
+from samhandling.services.messaging.receive import receive_message
+from samhandling.services.messaging.reception import ReceiveOptions
 from samhandling.standards.dialogmelding.builders import helsefaglig_dialog
 from samhandling.standards.kith import CS, TS
 from samhandling.standards.message import compose, message_bytes

@@ -86,7 +86,7 @@ from samhandling.services.registers.partners import (
     list_partners,
     receives_summary,
 )
-from samhandling.store.messaging.repositories import UnknownPartyError
+from samhandling.store.messaging.parties import UnknownPartyError
 from samhandling.store.registers.repositories import (
     DuplicatePartnerError,
     MunicipalityInUseError,

@@ -14,7 +14,7 @@ from samhandling.domain.messaging.messages import Direction, MessageState
 from samhandling.domain.registers.parties import Party, PartyKind
 from samhandling.services.messaging.node import NodeParts, run_once
 from samhandling.services.messaging.outbox import deliver_due
-from samhandling.services.messaging.receive import ReceiveOptions
+from samhandling.services.messaging.reception import ReceiveOptions
 from samhandling.services.messaging.send import (
     SendOptions,
     SendRefusedError,
@@ -33,7 +33,8 @@ from samhandling.standards.parsing import parse_xml
 from samhandling.standards.plo.examples.logistics import melding_om_innlagt_pasient
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.fakes import FakeUnitOfWork
-from samhandling.store.messaging.repositories import Backoff, MessageQuery
+from samhandling.store.messaging.messages import MessageQuery
+from samhandling.store.messaging.outbox import Backoff
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Delivery, Envelope, TransportError
 from samhandling.transport.directory import DirectoryTransport

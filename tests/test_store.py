@@ -47,14 +47,9 @@ from samhandling.store.database import (
     upgrade,
 )
 from samhandling.store.fakes import FakeUnitOfWork
-from samhandling.store.messaging.repositories import (
-    Backoff,
-    DuplicateMessageError,
-    DuplicatePartyError,
-    LeaseLostError,
-    MessageQuery,
-    UnknownMessageError,
-)
+from samhandling.store.messaging.messages import DuplicateMessageError, MessageQuery, UnknownMessageError
+from samhandling.store.messaging.outbox import Backoff, LeaseLostError
+from samhandling.store.messaging.parties import DuplicatePartyError
 from samhandling.store.messaging.tables import messages
 from samhandling.store.schema import metadata
 from samhandling.store.unit_of_work import SqlUnitOfWork, UnitOfWork

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from samhandling.services.messaging.catalog import EpjCatalog
 from samhandling.services.messaging.delivery_status import update_delivery_status
-from samhandling.services.messaging.receive import ReceiveOptions
+from samhandling.services.messaging.reception import ReceiveOptions
 from samhandling.services.messaging.send import SendOptions
 from samhandling.services.monitoring.step import MonitorStep
 from samhandling.services.notices.config import NoticeConfig
@@ -27,7 +27,8 @@ from samhandling.store.unit_of_work import SqlUnitOfWork
 from samhandling.transport.auth import BearerToken, HelseIdClientCredentials
 from samhandling.transport.base import Transport
 from samhandling.transport.directory import DirectoryTransport
-from samhandling.transport.edi2 import Edi2Transport, MshApiClient, RetryPolicy
+from samhandling.transport.edi2.client import MshApiClient, RetryPolicy
+from samhandling.transport.edi2.transport import Edi2Transport
 
 
 class ConfigurationError(ValueError):

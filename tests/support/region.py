@@ -21,12 +21,13 @@ from samhandling.msh.app import create_app
 from samhandling.msh.tokens import issue_token
 from samhandling.services.messaging.delivery_status import update_delivery_status
 from samhandling.services.messaging.node import NodeParts
-from samhandling.services.messaging.receive import ReceiveOptions
+from samhandling.services.messaging.reception import ReceiveOptions
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.database import open_engine, upgrade
 from samhandling.store.unit_of_work import SqlUnitOfWork, UnitOfWork
 from samhandling.transport.auth import BearerToken
-from samhandling.transport.edi2 import Edi2Transport, MshApiClient, RetryPolicy
+from samhandling.transport.edi2.client import MshApiClient, RetryPolicy
+from samhandling.transport.edi2.transport import Edi2Transport
 
 
 @dataclass

@@ -32,22 +32,18 @@ from samhandling.domain.registers.parties import Parties, Party, PartyKind
 from samhandling.store.checklist.repositories import FakeChecklist, StoredRun
 from samhandling.store.deviations.repository import FakeDeviationRepository
 from samhandling.store.incidents.repository import FakeIncidentRepository
-from samhandling.store.messaging.repositories import (
-    DEFAULT_LEASE,
-    HANDED_OVER_STATES,
+from samhandling.store.messaging.handovers import HANDED_OVER_STATES
+from samhandling.store.messaging.messages import (
     MAX_ERROR_TEXT,
-    Backoff,
     DuplicateMessageError,
-    DuplicatePartyError,
-    LeaseLostError,
     MessageQuery,
-    OutboxItem,
-    PatientEntry,
     UnknownMessageError,
-    UnknownPartyError,
     clean_error,
     new_message_problem,
 )
+from samhandling.store.messaging.outbox import DEFAULT_LEASE, Backoff, LeaseLostError, OutboxItem
+from samhandling.store.messaging.parties import DuplicatePartyError, UnknownPartyError
+from samhandling.store.messaging.patients import PatientEntry
 from samhandling.store.monitoring.repositories import FakeMonitorRepository, MonitorData
 from samhandling.store.registers.repositories import FakeRegisters, RegisterData
 from samhandling.store.statistics.repository import FakeStatisticsRepository

@@ -20,18 +20,12 @@ from sqlalchemy import Connection, Engine
 from samhandling.store.checklist.repositories import ChecklistRepository, SqlChecklist
 from samhandling.store.deviations.repository import DeviationRepository, SqlDeviationRepository
 from samhandling.store.incidents.repository import IncidentRepository, SqlIncidentRepository
-from samhandling.store.messaging.repositories import (
-    HandoverRepository,
-    MessageRepository,
-    OutboxRepository,
-    PartyRepository,
-    PatientRepository,
-    SqlHandoverRepository,
-    SqlMessageRepository,
-    SqlOutboxRepository,
-    SqlPartyRepository,
-    SqlPatientRepository,
-)
+from samhandling.store.messaging.handovers import HandoverRepository, SqlHandoverRepository
+from samhandling.store.messaging.messages import MessageRepository
+from samhandling.store.messaging.outbox import OutboxRepository, SqlOutboxRepository
+from samhandling.store.messaging.parties import PartyRepository, SqlPartyRepository
+from samhandling.store.messaging.patients import PatientRepository, SqlPatientRepository
+from samhandling.store.messaging.sql_messages import SqlMessageRepository
 from samhandling.store.monitoring.repositories import MonitorRepository, SqlMonitorRepository
 from samhandling.store.registers.repositories import RegisterRepositories, SqlRegisters
 from samhandling.store.statistics.repository import SqlStatisticsRepository, StatisticsRepository

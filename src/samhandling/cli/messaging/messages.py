@@ -18,13 +18,14 @@ from samhandling.domain.identifiers import person_id_problem
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
 from samhandling.domain.privacy import mask_person_id
 from samhandling.services.messaging.node import first_line, is_database_outage
-from samhandling.services.messaging.receive import Reception, receive_message, store_unprocessable
+from samhandling.services.messaging.receive import receive_message, store_unprocessable
+from samhandling.services.messaging.reception import Reception
 from samhandling.services.messaging.send import SendRefusedError, answer_misdirected, submit_request
 from samhandling.standards.dialogmelding.codes import (
     PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER,
     PASIENTEN_TILHORER_IKKE_KOMMUNEN,
 )
-from samhandling.store.messaging.repositories import MessageQuery
+from samhandling.store.messaging.messages import MessageQuery
 
 messages_app = typer.Typer(help="Lagrede meldinger: liste, vise og besvare.", no_args_is_help=True)
 

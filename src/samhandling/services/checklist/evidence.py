@@ -29,7 +29,7 @@ from samhandling.services.checklist.documents import document_text, missing_part
 from samhandling.services.checklist.setup import RunSetup
 from samhandling.services.checklist.sides import SideNode
 from samhandling.standards.validation import validate_message
-from samhandling.store.messaging.repositories import MessageQuery
+from samhandling.store.messaging.messages import MessageQuery
 
 EvidenceFile = tuple[str, str, bytes]
 """A message or AppRec as exchanged: its type, MsgId and bytes."""

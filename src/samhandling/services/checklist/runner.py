@@ -51,7 +51,7 @@ from samhandling.standards.msghead import Patient, person_ident, read_msghead
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.plo.examples.story import PATIENT_FNR
 from samhandling.standards.validation import validate_message
-from samhandling.store.messaging.repositories import MessageQuery
+from samhandling.store.messaging.messages import MessageQuery
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds a case may take in automatic mode (both sides are samhandling: a case takes well under a second)."""

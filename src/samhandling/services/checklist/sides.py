@@ -24,11 +24,11 @@ from typing import Any
 from samhandling.domain.checklist.cases import DocumentKind, Side
 from samhandling.services.checklist.setup import RunSetup
 from samhandling.services.messaging.node import NodeParts
-from samhandling.services.messaging.receive import ReceiveOptions
+from samhandling.services.messaging.reception import ReceiveOptions
 from samhandling.services.messaging.send import SendOptions
 from samhandling.settings import Settings
 from samhandling.standards.schemas import SchemaSet
-from samhandling.store.messaging.repositories import Backoff
+from samhandling.store.messaging.outbox import Backoff
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Delivery, Envelope, Inbound, ReceiverStatus, Transport
 

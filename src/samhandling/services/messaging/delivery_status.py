@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from samhandling.domain.clock import as_utc, utc_now
 from samhandling.domain.messaging.messages import MessageState, StoredMessage, receipt_move
-from samhandling.services.messaging.receive import conflict_text
+from samhandling.services.messaging.receipts import conflict_text
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import DeliveryState, ReceiverStatus, Transport, TransportError
 

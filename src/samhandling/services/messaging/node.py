@@ -26,14 +26,10 @@ from sqlalchemy.exc import DBAPIError
 from samhandling.domain.privacy import redact_person_ids
 from samhandling.domain.text import cut
 from samhandling.services.messaging.outbox import OutboxRun, deliver_due
-from samhandling.services.messaging.receive import (
-    Disposition,
-    ReceiveOptions,
-    Reception,
-    receive_inbound,
-    store_unprocessable,
-)
-from samhandling.store.messaging.repositories import DEFAULT_LEASE, Backoff, DuplicateMessageError
+from samhandling.services.messaging.receive import receive_inbound, store_unprocessable
+from samhandling.services.messaging.reception import Disposition, ReceiveOptions, Reception
+from samhandling.store.messaging.messages import DuplicateMessageError
+from samhandling.store.messaging.outbox import DEFAULT_LEASE, Backoff
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Inbound, Transport, TransportError
 

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from samhandling.domain.clock import utc_now
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage, can_move
 from samhandling.domain.privacy import redact_person_ids
-from samhandling.store.messaging.repositories import DEFAULT_LEASE, Backoff, LeaseLostError, MessageQuery, OutboxItem
+from samhandling.store.messaging.messages import MessageQuery
+from samhandling.store.messaging.outbox import DEFAULT_LEASE, Backoff, LeaseLostError, OutboxItem
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Envelope, Transport, TransportError
 

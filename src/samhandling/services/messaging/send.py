@@ -42,7 +42,7 @@ from samhandling.standards.parsing import NotWellFormedError, TooLargeError, par
 from samhandling.standards.registry import read_content
 from samhandling.standards.schemas import SchemaSet
 from samhandling.standards.validation import PERSON_ID_TYPES, Finding, ValidationReport, validate_message
-from samhandling.store.messaging.repositories import MessageQuery
+from samhandling.store.messaging.messages import MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
 
 

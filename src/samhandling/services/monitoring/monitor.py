@@ -60,7 +60,7 @@ from samhandling.services.incidents.holds import held_message_ids
 from samhandling.services.monitoring.notify import MailRun, NotifyConfig, deliver_mails, queue_alert_mail
 from samhandling.settings import Settings
 from samhandling.standards.apprec.codes import ERROR_CODES
-from samhandling.store.messaging.repositories import MessageQuery
+from samhandling.store.messaging.messages import MessageQuery
 from samhandling.store.monitoring.repositories import AttemptKind, DuplicateOpenAlertError
 from samhandling.store.unit_of_work import UnitOfWork
 

@@ -31,7 +31,7 @@ from typing import Any
 from samhandling.domain.identifiers import person_id_problem
 from samhandling.domain.privacy import mask_person_id
 from samhandling.standards.parsing import DEFAULT_MAX_BYTES
-from samhandling.store.messaging.repositories import PatientEntry
+from samhandling.store.messaging.patients import PatientEntry
 from samhandling.store.unit_of_work import UnitOfWork
 
 COLUMNS = ("party_her_id", "id", "name")

@@ -32,7 +32,7 @@ from samhandling.domain.monitoring.rules import (
     QueueSample,
 )
 from samhandling.domain.privacy import redact_person_ids
-from samhandling.store.messaging.repositories import clean_error
+from samhandling.store.messaging.messages import clean_error
 from samhandling.store.messaging.tables import messages, outbox
 from samhandling.store.monitoring.tables import (
     alerts,

@@ -32,7 +32,7 @@ from samhandling.domain.registers.partners import (
     PartnerProfile,
     RegisterChange,
 )
-from samhandling.store.messaging.repositories import UnknownPartyError
+from samhandling.store.messaging.parties import UnknownPartyError
 from samhandling.store.messaging.tables import parties
 from samhandling.store.registers.tables import (
     agreements,

@@ -48,7 +48,7 @@ from samhandling.store.messaging.repositories import (
     clean_error,
     new_message_problem,
 )
-from samhandling.store.monitoring.repositories import FakeMonitorRepository, MonitorData
+from samhandling.store.monitoring.memory import FakeMonitorRepository, MonitorData
 from samhandling.store.registers.repositories import FakeRegisters, RegisterData
 from samhandling.store.statistics.repository import FakeStatisticsRepository
 

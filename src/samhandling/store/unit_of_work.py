@@ -32,7 +32,8 @@ from samhandling.store.messaging.repositories import (
     SqlPartyRepository,
     SqlPatientRepository,
 )
-from samhandling.store.monitoring.repositories import MonitorRepository, SqlMonitorRepository
+from samhandling.store.monitoring.repository import MonitorRepository
+from samhandling.store.monitoring.sql import SqlMonitorRepository
 from samhandling.store.registers.repositories import RegisterRepositories, SqlRegisters
 from samhandling.store.statistics.repository import SqlStatisticsRepository, StatisticsRepository
 

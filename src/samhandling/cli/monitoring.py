@@ -79,7 +79,7 @@ def _node() -> Node:
 
 def _config(node: Node) -> MonitorConfig:
     try:
-        return MonitorConfig.from_settings(node.settings)
+        return node.monitor_config()
     except ValueError as exc:
         raise UserError(str(exc)) from None
 

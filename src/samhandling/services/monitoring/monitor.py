@@ -56,7 +56,6 @@ from samhandling.domain.registers.certificates import expiring
 from samhandling.domain.registers.parties import Parties
 from samhandling.services.incidents.holds import held_message_ids
 from samhandling.services.monitoring.notify import MailRun, NotifyConfig, deliver_mails, queue_alert_mail
-from samhandling.settings import Settings
 from samhandling.standards import apprec
 from samhandling.store.messaging.repositories import MessageQuery
 from samhandling.store.monitoring.repository import DuplicateOpenAlertError
@@ -85,7 +84,8 @@ class UnknownAlertError(LookupError):
 
 @dataclass(frozen=True)
 class MonitorConfig:
-    """What an evaluation needs besides the store: the calendar, the receipt deadlines and the mail."""
+    """What an evaluation needs besides the store: the calendar, the receipt deadlines and the mail (built from the
+    settings by :meth:`samhandling.bootstrap.Node.monitor_config`)."""
 
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
     deadlines: ReceiptDeadlines = field(default_factory=ReceiptDeadlines)
@@ -95,17 +95,6 @@ class MonitorConfig:
     queue_window: timedelta = timedelta(hours=1)
     epj_error_dir: Path | None = None
     """The EPJ catalog's error/ folder, watched for refused files; None: not watched."""
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> MonitorConfig:
-        hours = timedelta(hours=1)
-        deadlines = ReceiptDeadlines(
-            warn=settings.receipt_warn_hours * hours,
-            alert=settings.receipt_alert_hours * hours,
-            per_type={t: (w * hours, a * hours) for t, (w, a) in settings.receipt_deadlines.items()},
-        )
-        return cls(deadlines=deadlines, notify=NotifyConfig.from_settings(settings),
-                   epj_error_dir=settings.effective_epj_dir / "error")
 
 
 def partner_resolver(parties: Parties) -> Callable[[str], str | None]:

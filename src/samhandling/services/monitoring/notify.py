@@ -32,7 +32,6 @@ from samhandling.domain.registers.contacts import ContactPurpose
 from samhandling.services.mail.smtp import MAIL_POLICY, SmtpServer, send_messages
 from samhandling.services.mail.smtp import SMTP_TIMEOUT as SMTP_TIMEOUT  # re-exported
 from samhandling.services.mail.smtp import SmtpUrlError as SmtpUrlError  # re-exported
-from samhandling.settings import Settings
 from samhandling.store.monitoring.values import MailKind, MonitorMail
 from samhandling.store.unit_of_work import UnitOfWork
 
@@ -47,17 +46,11 @@ OURS_ONLY = frozenset({AlertCause.RECEIPT_WARNING, AlertCause.NOTICE_UNANSWERED,
 @dataclass(frozen=True)
 class NotifyConfig:
     """Whether and where the monitoring mails: the SMTP server (None: no mail), the sender, and our own
-    meldingsansvarlig."""
+    meldingsansvarlig (built from the settings by :meth:`samhandling.bootstrap.Node.monitor_config`)."""
 
     smtp: SmtpServer | None = None
     sender: str = "samhandling@localhost"
     meldingsansvarlig: tuple[str, ...] = ()
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> NotifyConfig:
-        smtp = (SmtpServer.from_url(settings.smtp_url, ca_file=settings.smtp_ca_file)
-                if settings.smtp_url else None)
-        return cls(smtp=smtp, sender=settings.alert_from, meldingsansvarlig=split_addresses(settings.meldingsansvarlig))
 
     @property
     def enabled(self) -> bool:

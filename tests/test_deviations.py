@@ -18,7 +18,8 @@ from samhandling.domain.deviations.deviation import (
 )
 from samhandling.domain.incidents.incident import AffectedSide
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
-from samhandling.domain.monitoring.rules import Alert, AlertCause
+from samhandling.domain.monitoring.alerts import Alert
+from samhandling.domain.monitoring.causes import AlertCause
 from samhandling.services.deviations import register as service
 from samhandling.services.deviations import report as reports
 from samhandling.services.incidents.incidents import IncidentForm, register_incident

@@ -15,7 +15,8 @@ from samhandling.domain.incidents.incident import (
     IncidentStatus,
     PhoneCall,
 )
-from samhandling.domain.monitoring.rules import Alert, AlertCause
+from samhandling.domain.monitoring.alerts import Alert
+from samhandling.domain.monitoring.causes import AlertCause
 from samhandling.services.incidents import incidents as service
 from samhandling.store.unit_of_work import UnitOfWork
 from tests.test_send import HOSPITAL, MUNICIPALITY, register

@@ -18,7 +18,8 @@ from samhandling.domain.incidents.incident import (
     new_incident,
 )
 from samhandling.domain.incidents.proposals import propose_incidents
-from samhandling.domain.monitoring.rules import Alert, AlertCause
+from samhandling.domain.monitoring.alerts import Alert
+from samhandling.domain.monitoring.causes import AlertCause
 
 DETECTED = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
-from samhandling.domain.monitoring.rules import AlertCause, AlertState, ReceiptDeadlines
+from samhandling.domain.monitoring.alerts import AlertState
+from samhandling.domain.monitoring.causes import AlertCause
+from samhandling.domain.monitoring.receipts import ReceiptDeadlines
 from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
 from samhandling.domain.registers.parties import Party
 from samhandling.domain.registers.partners import PartnerCategory, PartnerProfile

@@ -20,7 +20,7 @@ import pytest
 
 from samhandling.bootstrap import bootstrap
 from samhandling.domain.calendar import OSLO, WorkingCalendar
-from samhandling.domain.monitoring.rules import AlertCause
+from samhandling.domain.monitoring.causes import AlertCause
 from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
 from samhandling.domain.registers.partners import PartnerCategory, PartnerProfile
 from samhandling.settings import Settings

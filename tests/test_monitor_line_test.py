@@ -22,7 +22,7 @@ from samhandling.standards.msghead import party
 from samhandling.standards.schemas import SchemaSet
 from samhandling.standards.validation import TEST_PROCESSING_STATUS, is_test_message, validate_message
 from samhandling.store.fakes import FakeUnitOfWork
-from samhandling.store.monitoring.repositories import LineTest
+from samhandling.store.monitoring.values import LineTest
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
 
 T = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)

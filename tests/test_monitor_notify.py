@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from samhandling.domain.monitoring.rules import Alert, AlertCause
+from samhandling.domain.monitoring.alerts import Alert
+from samhandling.domain.monitoring.causes import AlertCause
 from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
 from samhandling.domain.registers.parties import Party, PartyKind
 from samhandling.domain.registers.partners import PartnerProfile

@@ -11,16 +11,12 @@ from datetime import date, timedelta
 import pytest
 
 from samhandling.domain.messaging.messages import MessageState
-from samhandling.domain.monitoring.rules import Alert, AlertCause, QueueSample
-from samhandling.store.monitoring import repositories as monitor_repositories
-from samhandling.store.monitoring.repositories import (
-    AttemptKind,
-    DuplicateOpenAlertError,
-    LineTest,
-    MailKind,
-    MonitorMail,
-    TransportAttempt,
-)
+from samhandling.domain.monitoring.alerts import Alert
+from samhandling.domain.monitoring.causes import AlertCause
+from samhandling.domain.monitoring.transport import QueueSample
+from samhandling.store.monitoring import repository as monitor_repository
+from samhandling.store.monitoring.repository import DuplicateOpenAlertError
+from samhandling.store.monitoring.values import AttemptKind, LineTest, MailKind, MonitorMail, TransportAttempt
 from samhandling.store.unit_of_work import UnitOfWork
 from tests.store_fixtures import HOME_CARE, PATIENT, T0, WARD, incoming, outgoing
 
@@ -131,7 +127,7 @@ def test_the_outbox_activity_counts_and_latencies(new_uow: Callable[[], UnitOfWo
 def test_transport_attempts_and_queue_samples_keep_the_newest(
     new_uow: Callable[[], UnitOfWork], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(monitor_repositories, "KEEP_ATTEMPTS", 3)
+    monkeypatch.setattr(monitor_repository, "KEEP_ATTEMPTS", 3)
     with new_uow() as uow:
         for minute in range(5):
             uow.monitor.record_attempt(TransportAttempt(kind=AttemptKind.POLL, at=T0 + minute * timedelta(minutes=1),

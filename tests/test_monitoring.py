@@ -16,35 +16,35 @@ from samhandling.domain.deviations.deviation import Deviation, DeviationCategory
 from samhandling.domain.deviations.overdue import evaluate_overdue_measures
 from samhandling.domain.identifiers import synthetic_person_id
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
-from samhandling.domain.monitoring.rules import (
+from samhandling.domain.monitoring.alerts import (
     Alert,
-    AlertCause,
     AlertState,
     AlertTransitionError,
-    Finding,
-    LineTestResult,
-    PendingSend,
-    PollResult,
-    QueueSample,
-    ReceiptDeadlines,
-    RejectedEpjFile,
-    Severity,
-    StoppedSend,
     acknowledge,
-    alert_mail,
-    evaluate_certificates,
-    evaluate_epj_files,
-    evaluate_line_tests,
-    evaluate_partner_quiet,
-    evaluate_polling,
-    evaluate_queue,
-    evaluate_receipts,
-    evaluate_sending,
-    evaluate_stopped,
     handled_messages,
     open_alert,
     reconcile,
     resolve,
+)
+from samhandling.domain.monitoring.causes import AlertCause, Severity
+from samhandling.domain.monitoring.findings import Finding
+from samhandling.domain.monitoring.mail import alert_mail
+from samhandling.domain.monitoring.quiet_partners import evaluate_partner_quiet
+from samhandling.domain.monitoring.receipts import ReceiptDeadlines, evaluate_receipts
+from samhandling.domain.monitoring.transport import (
+    LineTestResult,
+    PendingSend,
+    PollResult,
+    QueueSample,
+    RejectedEpjFile,
+    StoppedSend,
+    evaluate_certificates,
+    evaluate_epj_files,
+    evaluate_line_tests,
+    evaluate_polling,
+    evaluate_queue,
+    evaluate_sending,
+    evaluate_stopped,
 )
 
 CAL = WorkingCalendar()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
-from samhandling.domain.monitoring.rules import AlertCause
+from samhandling.domain.monitoring.causes import AlertCause
 from samhandling.domain.registers.parties import Party
 from samhandling.services.messaging import node as node_loop
 from samhandling.services.messaging.delivery_status import update_delivery_status

@@ -237,7 +237,7 @@ def test_overdue_answers_are_reminded_once_then_escalated_once(ready: Callable[[
         (breach,) = [d for d in uow.deviations.list() if (d.source_ref or "").startswith(f"notice:{notice.id}:")]
     assert breach.title == f"Varsel {notice.id} er ikke bekreftet innen to arbeidsdager"
     assert breach.partner_her_ids == (HAMAR,)
-    from samhandling.domain.monitoring.rules import AlertCause
+    from samhandling.domain.monitoring.causes import AlertCause
     from samhandling.services.notices.monitoring import notice_findings
 
     with ready() as uow:
@@ -275,7 +275,7 @@ def test_our_expiring_certificate_proposes_one_certificate_notice(ready: Callabl
 
 def test_the_monitoring_alerts_our_meldingsansvarlig_once_for_an_unanswered_notice(
         ready: Callable[[], NoticeUnitOfWork], smtp: SmtpServer) -> None:
-    from samhandling.domain.monitoring.rules import AlertCause
+    from samhandling.domain.monitoring.causes import AlertCause
     from samhandling.services.monitoring.monitor import MonitorConfig, evaluate
     from samhandling.services.monitoring.notify import NotifyConfig
 

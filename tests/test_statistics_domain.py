@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from samhandling.domain.calendar import WorkingCalendar
 from samhandling.domain.messaging.messages import Direction
-from samhandling.domain.monitoring.rules import ReceiptDeadlines
+from samhandling.domain.monitoring.receipts import ReceiptDeadlines
 from samhandling.domain.statistics import (
     MessageFacts,
     Receipt,

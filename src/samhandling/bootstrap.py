@@ -10,15 +10,20 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 from sqlalchemy import Engine
 
+from samhandling.domain.monitoring.receipts import ReceiptDeadlines
+from samhandling.services.mail.smtp import SmtpServer
 from samhandling.services.messaging.catalog import EpjCatalog
 from samhandling.services.messaging.delivery_status import update_delivery_status
 from samhandling.services.messaging.reception import ReceiveOptions
 from samhandling.services.messaging.send import SendOptions
-from samhandling.services.monitoring.step import MonitorStep
+from samhandling.services.monitoring.monitor import MonitorConfig
+from samhandling.services.monitoring.notify import NotifyConfig, split_addresses
+from samhandling.services.monitoring.step import MonitorStep, parse_clock_time
 from samhandling.services.notices.config import NoticeConfig
 from samhandling.settings import Settings, load_settings
 from samhandling.store.database import open_engine, upgrade
@@ -98,7 +103,7 @@ class Node:
         (receipts, the transport, line tests, alerts and their mail, the daily summary)."""
         catalog = self.catalog()
         try:
-            monitor = MonitorStep.from_settings(self.uow, self.settings, self.send_options)
+            monitor = self.monitor_step()
         except ValueError as exc:
             raise ConfigurationError(f"overvåkingen: {exc}") from None
         from samhandling.services.incidents.mails import IncidentStep
@@ -109,6 +114,36 @@ class Node:
                 "monitor": monitor, "incidents": IncidentStep(self.notices_uow, notices),
                 "notices": NoticeStep(self.notices_uow, notices)}
 
+    # --- monitoring ---
+
+    def monitor_config(self) -> MonitorConfig:
+        """The monitoring's settings: the receipt deadlines, the mail and the EPJ catalog's error/ folder.
+        Raises ValueError for deadlines or an SMTP URL that cannot be used."""
+        cfg = self.settings
+        hours = timedelta(hours=1)
+        deadlines = ReceiptDeadlines(
+            warn=cfg.receipt_warn_hours * hours,
+            alert=cfg.receipt_alert_hours * hours,
+            per_type={t: (w * hours, a * hours) for t, (w, a) in cfg.receipt_deadlines.items()},
+        )
+        smtp = SmtpServer.from_url(cfg.smtp_url, ca_file=cfg.smtp_ca_file) if cfg.smtp_url else None
+        notify = NotifyConfig(smtp=smtp, sender=cfg.alert_from,
+                              meldingsansvarlig=split_addresses(cfg.meldingsansvarlig))
+        return MonitorConfig(deadlines=deadlines, notify=notify, epj_error_dir=cfg.effective_epj_dir / "error")
+
+    def monitor_step(self) -> MonitorStep:
+        """The monitoring's step of each node pass; raises ValueError for settings that cannot be used."""
+        cfg = self.settings
+        return MonitorStep(
+            send_options=self.send_options,
+            new_uow=self.uow,
+            config=self.monitor_config(),
+            line_tests=dict(cfg.line_tests),
+            line_test_timeout=timedelta(seconds=cfg.line_test_timeout_seconds),
+            interval=timedelta(seconds=cfg.monitor_interval),
+            daily_report_at=parse_clock_time(cfg.daily_report_at),
+        )
+
     # --- notices (issue 14) ---
 
     def notices_uow(self) -> SqlNoticeUnitOfWork:
@@ -118,8 +153,7 @@ class Node:
         """The notices' settings; raises ConfigurationError for settings that cannot be used."""
         from samhandling.domain.notices.freeze import FreezeDefaults
         from samhandling.domain.notices.model import NoticeError
-        from samhandling.services.mail.smtp import SmtpServer, SmtpUrlError
-        from samhandling.services.monitoring.notify import split_addresses
+        from samhandling.services.mail.smtp import SmtpUrlError
 
         cfg = self.settings
         try:

@@ -17,7 +17,7 @@ import typer
 from samhandling.bootstrap import ConfigurationError, Node, bootstrap
 from samhandling.cli.common import UserError, err, norwegian_to_iso, out, settings
 from samhandling.domain.calendar import OSLO
-from samhandling.domain.monitoring.rules import Alert, AlertTransitionError
+from samhandling.domain.monitoring.alerts import Alert, AlertTransitionError
 from samhandling.domain.registers.parties import Parties
 from samhandling.services.messaging.node import NodeParts
 from samhandling.services.monitoring.daily_report import build_daily_report, line_test_json, report_json, report_text
@@ -79,7 +79,7 @@ def _node() -> Node:
 
 def _config(node: Node) -> MonitorConfig:
     try:
-        return MonitorConfig.from_settings(node.settings)
+        return node.monitor_config()
     except ValueError as exc:
         raise UserError(str(exc)) from None
 

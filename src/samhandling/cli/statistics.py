@@ -17,7 +17,6 @@ from samhandling.cli.common import UserError, out, settings
 from samhandling.cli.monitoring import parse_now
 from samhandling.domain.clock import utc_now
 from samhandling.domain.statistics import silent_partners
-from samhandling.services.monitoring.monitor import MonitorConfig
 from samhandling.services.statistics.figures import Figures, StatsQuery, compute, facts_of
 from samhandling.services.statistics.quality import quality_html
 from samhandling.services.statistics.report import report_html, report_pdf
@@ -45,7 +44,7 @@ def _day(option: str, text: str | None, default: date) -> datetime:
 def _figures(query: StatsQuery, now: datetime, *, last_year: StatsQuery | None = None,
              year: int | None = None) -> tuple[Figures, Figures | None, dict[str, str], list[str], str, list[Any]]:
     node = bootstrap(settings())
-    config = MonitorConfig.from_settings(node.settings)
+    config = node.monitor_config()
     try:
         with node.uow() as uow:
             facts = facts_of(uow, query)

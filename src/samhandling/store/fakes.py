@@ -44,7 +44,7 @@ from samhandling.store.messaging.messages import (
 from samhandling.store.messaging.outbox import DEFAULT_LEASE, Backoff, LeaseLostError, OutboxItem
 from samhandling.store.messaging.parties import DuplicatePartyError, UnknownPartyError
 from samhandling.store.messaging.patients import PatientEntry
-from samhandling.store.monitoring.repositories import FakeMonitorRepository, MonitorData
+from samhandling.store.monitoring.memory import FakeMonitorRepository, MonitorData
 from samhandling.store.registers.repositories import FakeRegisters, RegisterData
 from samhandling.store.statistics.repository import FakeStatisticsRepository
 

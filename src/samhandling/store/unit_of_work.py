@@ -26,7 +26,8 @@ from samhandling.store.messaging.outbox import OutboxRepository, SqlOutboxReposi
 from samhandling.store.messaging.parties import PartyRepository, SqlPartyRepository
 from samhandling.store.messaging.patients import PatientRepository, SqlPatientRepository
 from samhandling.store.messaging.sql_messages import SqlMessageRepository
-from samhandling.store.monitoring.repositories import MonitorRepository, SqlMonitorRepository
+from samhandling.store.monitoring.repository import MonitorRepository
+from samhandling.store.monitoring.sql import SqlMonitorRepository
 from samhandling.store.registers.repositories import RegisterRepositories, SqlRegisters
 from samhandling.store.statistics.repository import SqlStatisticsRepository, StatisticsRepository
 

@@ -9,7 +9,8 @@ from datetime import date, datetime, time
 
 from samhandling.domain.calendar import OSLO
 from samhandling.domain.deviations.deviation import Deviation, DeviationStatus
-from samhandling.domain.monitoring.rules import AlertCause, Finding
+from samhandling.domain.monitoring.causes import AlertCause
+from samhandling.domain.monitoring.findings import Finding
 from samhandling.domain.text import one_line
 
 

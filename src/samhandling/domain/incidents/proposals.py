@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from samhandling.domain.incidents.incident import AffectedSide, Incident
-from samhandling.domain.monitoring.rules import Alert, AlertCause
+from samhandling.domain.monitoring.alerts import Alert
+from samhandling.domain.monitoring.causes import AlertCause
 
 MANY_PARTNERS = 3
 """Receipts missing at this many partners at once point at our side, not at each partner."""

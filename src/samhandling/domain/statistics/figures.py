@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from samhandling.domain.calendar import WorkingCalendar
 from samhandling.domain.messaging.messages import Direction
-from samhandling.domain.monitoring.rules import ReceiptDeadlines
+from samhandling.domain.monitoring.receipts import ReceiptDeadlines
 
 OSLO = ZoneInfo("Europe/Oslo")
 

@@ -16,11 +16,13 @@ from typing import Any
 
 from samhandling.domain.clock import as_utc, utc_now
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
-from samhandling.domain.monitoring.rules import Alert, AlertCause, Finding
+from samhandling.domain.monitoring.alerts import Alert
+from samhandling.domain.monitoring.causes import AlertCause
+from samhandling.domain.monitoring.findings import Finding
 from samhandling.domain.privacy import redact_person_ids
 from samhandling.domain.registers.parties import Parties
 from samhandling.services.monitoring.monitor import MonitorConfig, OverdueMessage, partner_resolver, status
-from samhandling.store.monitoring.repositories import LineTest
+from samhandling.store.monitoring.values import LineTest
 from samhandling.store.unit_of_work import UnitOfWork
 
 MISSING_CAUSES = (AlertCause.RECEIPT_OVERDUE, AlertCause.RECEIPT_EXPIRED, AlertCause.NEVER_DELIVERED)

@@ -10,7 +10,7 @@ any message and does not hand it to the EPJ (:mod:`samhandling.services.messagin
 
 Any AppRec proves the line is up: a positive one, or a negative one (then the detail says the test message was
 rejected, and why). No AppRec within the timeout is a failed line test, which opens an alert at the next
-evaluation (:func:`samhandling.domain.monitoring.rules.evaluate_line_tests`). The round trip time is from the test
+evaluation (:func:`samhandling.domain.monitoring.transport.evaluate_line_tests`). The round trip time is from the test
 message's creation to its AppRec.
 
 :func:`ping` runs one test to the end (``samhandling ping HER``): it sends, fetches and waits for the AppRec.
@@ -36,7 +36,7 @@ from samhandling.standards.dialogmelding.codes import OID_TEMA_NOTAT
 from samhandling.standards.dialogmelding.model import Dialogmelding
 from samhandling.standards.kith import CV
 from samhandling.standards.validation import TEST_PROCESSING_STATUS
-from samhandling.store.monitoring.repositories import LineTest
+from samhandling.store.monitoring.values import LineTest
 from samhandling.store.unit_of_work import UnitOfWork
 
 LINE_TEST_TOPIC = CV(v="9", dn="Uspesifisert notat", s=OID_TEMA_NOTAT)

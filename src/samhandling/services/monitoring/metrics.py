@@ -30,7 +30,7 @@ from prometheus_client.metrics_core import GaugeMetricFamily, HistogramMetricFam
 from prometheus_client.registry import Collector
 
 from samhandling.services.monitoring.monitor import partner_resolver
-from samhandling.store.monitoring.repositories import AttemptKind
+from samhandling.store.monitoring.values import AttemptKind
 from samhandling.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -1,12 +1,12 @@
 """One evaluation of the daily monitoring: gather the facts from the store, run the rules, reconcile them with
 the open alerts, store the outcome and send the mail.
 
-The rules are :mod:`samhandling.domain.monitoring.rules` (receipt deadlines in working time and the 96 hours,
+The rules are :mod:`samhandling.domain.monitoring` (receipt deadlines in working time and the 96 hours,
 negative AppRecs, rejected and unanswerable incoming messages, sending and polling that keep failing, a
 growing outbox, failed line tests, partners gone quiet); nothing here decides what is wrong. This module
 only reads the facts (``uow.monitor``, without patient data), hands them to the rules, and keeps the alerts:
 a new cause opens an alert and sends one mail, a cause that is gone resolves it and sends one more, a cause
-that persists only updates it (:func:`samhandling.domain.monitoring.rules.reconcile`).
+that persists only updates it (:func:`samhandling.domain.monitoring.alerts.reconcile`).
 
 A sent message whose receipt is overdue (or counts as rejected after 96 hours) also moves to the state
 ``receipt_missing``, so that it shows so in the message list; a late AppRec still moves it on.
@@ -32,36 +32,34 @@ from samhandling.domain.clock import as_utc, utc_now
 from samhandling.domain.deviations.deviation import DeviationStatus
 from samhandling.domain.deviations.overdue import evaluate_overdue_measures
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
-from samhandling.domain.monitoring.rules import (
-    Alert,
-    AlertCause,
-    Finding,
+from samhandling.domain.monitoring.alerts import Alert, reconcile
+from samhandling.domain.monitoring.alerts import acknowledge as acknowledge_rule
+from samhandling.domain.monitoring.alerts import resolve as resolve_rule
+from samhandling.domain.monitoring.causes import AlertCause
+from samhandling.domain.monitoring.findings import Finding
+from samhandling.domain.monitoring.quiet_partners import evaluate_partner_quiet
+from samhandling.domain.monitoring.receipts import ReceiptDeadlines, evaluate_receipts
+from samhandling.domain.monitoring.transport import (
     PollResult,
     QueueSample,
-    ReceiptDeadlines,
     RejectedEpjFile,
     StoppedSend,
     evaluate_certificates,
     evaluate_epj_files,
     evaluate_line_tests,
-    evaluate_partner_quiet,
     evaluate_polling,
     evaluate_queue,
-    evaluate_receipts,
     evaluate_sending,
     evaluate_stopped,
-    reconcile,
 )
-from samhandling.domain.monitoring.rules import acknowledge as acknowledge_rule
-from samhandling.domain.monitoring.rules import resolve as resolve_rule
 from samhandling.domain.registers.certificates import expiring
 from samhandling.domain.registers.parties import Parties
 from samhandling.services.incidents.holds import held_message_ids
 from samhandling.services.monitoring.notify import MailRun, NotifyConfig, deliver_mails, queue_alert_mail
-from samhandling.settings import Settings
 from samhandling.standards.apprec.codes import ERROR_CODES
 from samhandling.store.messaging.messages import MessageQuery
-from samhandling.store.monitoring.repositories import AttemptKind, DuplicateOpenAlertError
+from samhandling.store.monitoring.repository import DuplicateOpenAlertError
+from samhandling.store.monitoring.values import AttemptKind
 from samhandling.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -86,7 +84,8 @@ class UnknownAlertError(LookupError):
 
 @dataclass(frozen=True)
 class MonitorConfig:
-    """What an evaluation needs besides the store: the calendar, the receipt deadlines and the mail."""
+    """What an evaluation needs besides the store: the calendar, the receipt deadlines and the mail (built from the
+    settings by :meth:`samhandling.bootstrap.Node.monitor_config`)."""
 
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
     deadlines: ReceiptDeadlines = field(default_factory=ReceiptDeadlines)
@@ -96,17 +95,6 @@ class MonitorConfig:
     queue_window: timedelta = timedelta(hours=1)
     epj_error_dir: Path | None = None
     """The EPJ catalog's error/ folder, watched for refused files; None: not watched."""
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> MonitorConfig:
-        hours = timedelta(hours=1)
-        deadlines = ReceiptDeadlines(
-            warn=settings.receipt_warn_hours * hours,
-            alert=settings.receipt_alert_hours * hours,
-            per_type={t: (w * hours, a * hours) for t, (w, a) in settings.receipt_deadlines.items()},
-        )
-        return cls(deadlines=deadlines, notify=NotifyConfig.from_settings(settings),
-                   epj_error_dir=settings.effective_epj_dir / "error")
 
 
 def partner_resolver(parties: Parties) -> Callable[[str], str | None]:
@@ -340,7 +328,7 @@ def status(new_uow: Callable[[], UnitOfWork], config: MonitorConfig, *, now: dat
 def acknowledge_alert(new_uow: Callable[[], UnitOfWork], alert_id: int, by: str, *, now: datetime | None = None
                       ) -> Alert:
     """Someone has taken the alert; it stays open until its cause is gone. Raises
-    :class:`~samhandling.domain.monitoring.rules.AlertTransitionError` and :class:`UnknownAlertError`."""
+    :class:`~samhandling.domain.monitoring.alerts.AlertTransitionError` and :class:`UnknownAlertError`."""
     at = as_utc("now", now or utc_now())
     with new_uow() as uow:
         alert = uow.monitor.get_alert(alert_id)
@@ -354,7 +342,7 @@ def acknowledge_alert(new_uow: Callable[[], UnitOfWork], alert_id: int, by: str,
 def resolve_alert(new_uow: Callable[[], UnitOfWork], config: MonitorConfig, alert_id: int, by: str, *,
                   note: str = "", now: datetime | None = None, send_mail: bool = True) -> tuple[Alert, MailRun]:
     """Resolve an alert by hand: its messages count as handled for its cause, and the one mail about its
-    resolution goes out. Raises :class:`~samhandling.domain.monitoring.rules.AlertTransitionError` and
+    resolution goes out. Raises :class:`~samhandling.domain.monitoring.alerts.AlertTransitionError` and
     :class:`UnknownAlertError`."""
     at = as_utc("now", now or utc_now())
     with new_uow() as uow:

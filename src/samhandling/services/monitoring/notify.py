@@ -11,7 +11,7 @@ cooperation procedure asks to «Varsle samhandlingspart dersom feil mistenkes el
 
 The SMTP server is ``SAMHANDLING_SMTP_URL`` (:class:`samhandling.services.mail.smtp.SmtpServer`); the sending itself
 is :func:`samhandling.services.mail.smtp.send_messages`. Mail carries no patient data: the texts come from
-:func:`samhandling.domain.monitoring.rules.alert_mail` and the daily summary, and are masked for eleven-digit runs.
+:func:`samhandling.domain.monitoring.mail.alert_mail` and the daily summary, and are masked for eleven-digit runs.
 """
 
 from __future__ import annotations
@@ -24,14 +24,15 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from samhandling.domain.clock import utc_now
-from samhandling.domain.monitoring.rules import Alert, AlertCause, alert_mail
+from samhandling.domain.monitoring.alerts import Alert
+from samhandling.domain.monitoring.causes import AlertCause
+from samhandling.domain.monitoring.mail import alert_mail
 from samhandling.domain.privacy import redact_person_ids
 from samhandling.domain.registers.contacts import ContactPurpose
 from samhandling.services.mail.smtp import MAIL_POLICY, SmtpServer, send_messages
 from samhandling.services.mail.smtp import SMTP_TIMEOUT as SMTP_TIMEOUT  # re-exported
 from samhandling.services.mail.smtp import SmtpUrlError as SmtpUrlError  # re-exported
-from samhandling.settings import Settings
-from samhandling.store.monitoring.repositories import MailKind, MonitorMail
+from samhandling.store.monitoring.values import MailKind, MonitorMail
 from samhandling.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -45,17 +46,11 @@ OURS_ONLY = frozenset({AlertCause.RECEIPT_WARNING, AlertCause.NOTICE_UNANSWERED,
 @dataclass(frozen=True)
 class NotifyConfig:
     """Whether and where the monitoring mails: the SMTP server (None: no mail), the sender, and our own
-    meldingsansvarlig."""
+    meldingsansvarlig (built from the settings by :meth:`samhandling.bootstrap.Node.monitor_config`)."""
 
     smtp: SmtpServer | None = None
     sender: str = "samhandling@localhost"
     meldingsansvarlig: tuple[str, ...] = ()
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> NotifyConfig:
-        smtp = (SmtpServer.from_url(settings.smtp_url, ca_file=settings.smtp_ca_file)
-                if settings.smtp_url else None)
-        return cls(smtp=smtp, sender=settings.alert_from, meldingsansvarlig=split_addresses(settings.meldingsansvarlig))
 
     @property
     def enabled(self) -> bool:

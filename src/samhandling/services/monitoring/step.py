@@ -22,7 +22,6 @@ from samhandling.services.monitoring.daily_report import build_daily_report, rep
 from samhandling.services.monitoring.line_test import LineTestError, due_line_tests, settle_line_tests, start_line_test
 from samhandling.services.monitoring.monitor import Evaluation, MonitorConfig, evaluate
 from samhandling.services.monitoring.notify import deliver_mails, queue_daily_mail
-from samhandling.settings import Settings
 from samhandling.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -41,6 +40,9 @@ def parse_clock_time(text: str | None) -> time | None:
 
 @dataclass
 class MonitorStep:
+    """The monitoring's step of a node pass (built from the settings by
+    :meth:`samhandling.bootstrap.Node.monitor_step`)."""
+
     new_uow: Callable[[], UnitOfWork]
     config: MonitorConfig
     send_options: SendOptions | None = None
@@ -53,19 +55,6 @@ class MonitorStep:
     daily_done: date | None = None
     refused: set[str] = field(default_factory=set)
     """Scheduled HER-ids whose line test could not start (logged once)."""
-
-    @classmethod
-    def from_settings(cls, new_uow: Callable[[], UnitOfWork], settings: Settings, send_options: SendOptions
-                      ) -> MonitorStep:
-        return cls(
-            new_uow=new_uow,
-            config=MonitorConfig.from_settings(settings),
-            send_options=send_options,
-            line_tests=dict(settings.line_tests),
-            line_test_timeout=timedelta(seconds=settings.line_test_timeout_seconds),
-            interval=timedelta(seconds=settings.monitor_interval),
-            daily_report_at=parse_clock_time(settings.daily_report_at),
-        )
 
     def __call__(self) -> Evaluation | None:
         try:

@@ -2,7 +2,7 @@
 
 :class:`MonitoredTransport` wraps the node's transport and does nothing else: it passes each call through and
 writes the outcome (``uow.monitor.record_attempt``), so that the monitoring sees polls that keep failing
-(:func:`samhandling.domain.monitoring.rules.evaluate_polling`) and the metrics the last success. Recording never
+(:func:`samhandling.domain.monitoring.transport.evaluate_polling`) and the metrics the last success. Recording never
 changes what the call does: a failure to record is logged and forgotten.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from samhandling.domain.clock import utc_now
-from samhandling.store.monitoring.repositories import AttemptKind, TransportAttempt
+from samhandling.store.monitoring.values import AttemptKind, TransportAttempt
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Delivery, Envelope, Inbound, ReceiverStatus, Transport, TransportError
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from samhandling.domain.monitoring.rules import AlertCause, Finding
+from samhandling.domain.monitoring.causes import AlertCause
+from samhandling.domain.monitoring.findings import Finding
 from samhandling.domain.notices.model import NoticeStatus, show_moment
 from samhandling.domain.notices.recipients import RecipientState
 from samhandling.domain.registers.certificates import DEFAULT_WINDOW_DAYS, USAGE_TEXT, expiring

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from samhandling.domain.calendar import WorkingCalendar
 from samhandling.domain.messaging.messages import MessageState
-from samhandling.domain.monitoring.rules import ReceiptDeadlines
+from samhandling.domain.monitoring.receipts import ReceiptDeadlines
 from samhandling.domain.statistics import (
     MessageFacts,
     Receipt,

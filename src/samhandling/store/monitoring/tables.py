@@ -1,7 +1,7 @@
 """The tables of the daily monitoring, on the same ``metadata`` as the node's own tables (imported at the end
 of :mod:`samhandling.store.messaging.tables`). Made by migration ``0008_monitoring``.
 
-- ``alerts``: every alert, open, acknowledged or resolved (:class:`samhandling.domain.monitoring.rules.Alert`).
+- ``alerts``: every alert, open, acknowledged or resolved (:class:`samhandling.domain.monitoring.alerts.Alert`).
   ``partner_her_id`` is ``""`` for an alert without a partner (node-wide, or an unknown sender), so that the
   unique index ``uq_alerts_open_key`` holds: at most one OPEN alert per cause and partner (SQL never equates
   NULLs, an empty string it does).

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from samhandling.domain.checklist.cases import DocumentKind
+from samhandling.domain.checklist.model import DocumentKind
 from samhandling.standards import dialogmelding as dm
 from samhandling.standards.plo import examples
 from samhandling.standards.plo.messages import Innleggelsesrapport

@@ -18,32 +18,23 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from samhandling.domain.checklist.cases import (
-    Answered,
-    AnswerRef,
+from samhandling.bootstrap import checklist_nodes, receive_options, send_options
+from samhandling.domain.checklist.coverage import coverage
+from samhandling.domain.checklist.definition import AnswerRef, ChecklistFormatError, planned_sends, read_checklist
+from samhandling.domain.checklist.json_form import case_details_from_json, case_details_json
+from samhandling.domain.checklist.judging import Answered, MessageEvidence, MessageFacts, judge_case, judge_message
+from samhandling.domain.checklist.model import (
     AppRecOutcome,
-    CaseOutcome,
     CaseResult,
     Check,
-    ChecklistFormatError,
-    ChecklistRun,
     DocumentKind,
-    Mark,
-    MessageEvidence,
-    MessageFacts,
-    PartySnapshot,
     Receiver,
     RunMode,
     Side,
     Trigger,
-    case_details_from_json,
-    case_details_json,
-    coverage,
-    judge_case,
-    judge_message,
-    planned_sends,
-    read_checklist,
 )
+from samhandling.domain.checklist.run import CaseOutcome, ChecklistRun, Mark
+from samhandling.domain.checklist.systems import PartySnapshot
 from samhandling.domain.identifiers import synthetic_person_id
 from samhandling.domain.registers.parties import Party
 from samhandling.services.checklist.documents import build_document, document_text, missing_parts, with_patient_id
@@ -202,7 +193,7 @@ def test_what_cannot_be_seen_is_left_open_and_the_text_of_a_partner_is_judged_by
 
 
 def _evidence(*checks: bool | None, problem: str | None = None) -> MessageEvidence:
-    from samhandling.domain.checklist.cases import CheckResult
+    from samhandling.domain.checklist.judging import CheckResult
 
     return MessageEvidence(case=1, side=Side.MUNICIPALITY, kind=DocumentKind.AVVIK, msg_id="m", sender_her_id="1",
                            receiver_her_id="2", checks=tuple(CheckResult(Check.DELIVERED, c) for c in checks),
@@ -328,7 +319,7 @@ def _automatic(installation: tuple[FakeUnitOfWork, Settings], tamper: Tamper | N
     main, settings = installation
     request = RunRequest(hospital="8100", municipality="8200", tester_hospital="Pål Håland",
                          tester_municipality="Gøril Sæther", timeout=timeout)
-    return run_automatic(lambda: main, settings, request,
+    return run_automatic(lambda: main, checklist_nodes(settings), request,
                          RunOptions(tamper=tamper or Tamper(), evidence_dir=evidence))
 
 
@@ -443,10 +434,10 @@ def test_unknown_parties_and_an_invalid_patient_stop_the_run_before_anything_sta
 ) -> None:
     main, settings = installation
     with pytest.raises(ChecklistError, match=r"HER-id 9999 .* finnes ikke"):
-        run_automatic(lambda: main, settings, RunRequest(hospital="9999", municipality="8200"))
+        run_automatic(lambda: main, checklist_nodes(settings), RunRequest(hospital="9999", municipality="8200"))
     with pytest.raises(ChecklistError, match="Testpasienten"):
-        run_automatic(lambda: main, settings, RunRequest(hospital="8100", municipality="8200",
-                                                          patient_id="08117530274"))
+        run_automatic(lambda: main, checklist_nodes(settings), RunRequest(hospital="8100", municipality="8200",
+                                                                           patient_id="08117530274"))
 
 
 def test_the_addresses_of_a_run_come_from_the_register(installation: tuple[FakeUnitOfWork, Settings]) -> None:
@@ -474,8 +465,8 @@ def test_partner_mode_without_an_answer_ends_every_wait_and_leaves_the_cases_not
 ) -> None:
     main, settings, network = municipality_installation
     started = time.monotonic()
-    run = run_partner(lambda: main, settings, DirectoryTransport(network),
-                      RunRequest(hospital="8100", municipality="8200", timeout=0.2))
+    run = run_partner(lambda: main, receive_options(settings), send_options(settings),
+                      DirectoryTransport(network), RunRequest(hospital="8100", municipality="8200", timeout=0.2))
     assert time.monotonic() - started < 30
     assert run.mode is RunMode.PARTNER and _results(run) == dict.fromkeys(ALL, CaseResult.NOT_RUN)
     assert all(c.to_mark for c in run.cases)
@@ -522,8 +513,8 @@ def test_partner_mode_judges_what_the_partner_sends_and_answers(
     thread = threading.Thread(target=run_forever, args=(parts, stop), kwargs={"interval": 0.02}, daemon=True)
     thread.start()
     try:
-        run = run_partner(lambda: main, settings, DirectoryTransport(network),
-                          RunRequest(hospital="8100", municipality="8200", timeout=1.0))
+        run = run_partner(lambda: main, receive_options(settings), send_options(settings),
+                          DirectoryTransport(network), RunRequest(hospital="8100", municipality="8200", timeout=1.0))
     finally:
         stop.set()
         thread.join(timeout=10)
@@ -544,6 +535,7 @@ def test_partner_mode_judges_what_the_partner_sends_and_answers(
 def test_partner_mode_needs_exactly_one_side_served_here(tmp_path: Path) -> None:
     main = FakeUnitOfWork()
     _register(main, HOSPITAL + MUNICIPALITY, local=set())
+    settings = Settings(home=tmp_path)
     with pytest.raises(ChecklistError, match="nøyaktig én av partene"):
-        run_partner(lambda: main, Settings(home=tmp_path), DirectoryTransport(tmp_path / "nett"),
-                    RunRequest(hospital="8100", municipality="8200"))
+        run_partner(lambda: main, receive_options(settings), send_options(settings),
+                    DirectoryTransport(tmp_path / "nett"), RunRequest(hospital="8100", municipality="8200"))

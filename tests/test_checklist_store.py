@@ -8,21 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from samhandling.domain.checklist.cases import (
-    AppRecOutcome,
-    CaseOutcome,
-    CaseResult,
-    Check,
-    ChecklistRun,
-    CheckResult,
-    DocumentKind,
-    Mark,
-    MessageEvidence,
-    PartySnapshot,
-    RunMode,
-    Side,
-    Trigger,
-)
+from samhandling.domain.checklist.judging import CheckResult, MessageEvidence
+from samhandling.domain.checklist.model import AppRecOutcome, CaseResult, Check, DocumentKind, RunMode, Side, Trigger
+from samhandling.domain.checklist.run import CaseOutcome, ChecklistRun, Mark
+from samhandling.domain.checklist.systems import PartySnapshot
 from samhandling.services.checklist.report import report_json
 from samhandling.store.checklist.repositories import DuplicateRunError, UnknownRunError
 from samhandling.store.unit_of_work import UnitOfWork

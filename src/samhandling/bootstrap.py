@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 from sqlalchemy import Engine
@@ -36,6 +37,22 @@ from samhandling.transport.edi2.client import MshApiClient, RetryPolicy
 from samhandling.transport.edi2.transport import Edi2Transport
 
 
+def receive_options(settings: Settings) -> ReceiveOptions:
+    """How a node with ``settings`` receives: its schemas, its size limit and its choices for E35 and E21."""
+    return ReceiveOptions(
+        schemas=settings.schemas,
+        max_bytes=settings.max_message_bytes,
+        unknown_patient_rejects=settings.unknown_patient_rejects,
+        test_environment=settings.test_environment,
+        unknown_service_accepted=settings.unknown_service_accepted,
+    )
+
+
+def send_options(settings: Settings) -> SendOptions:
+    """How a node with ``settings`` sends: its schemas and its size limit."""
+    return SendOptions(schemas=settings.schemas, max_bytes=settings.max_message_bytes)
+
+
 class ConfigurationError(ValueError):
     """Settings that cannot work together; the message says which, in Norwegian."""
 
@@ -52,13 +69,7 @@ class Node:
 
     @property
     def receive_options(self) -> ReceiveOptions:
-        return ReceiveOptions(
-            schemas=self.settings.schemas,
-            max_bytes=self.settings.max_message_bytes,
-            unknown_patient_rejects=self.settings.unknown_patient_rejects,
-            test_environment=self.settings.test_environment,
-            unknown_service_accepted=self.settings.unknown_service_accepted,
-        )
+        return receive_options(self.settings)
 
     def transport(self) -> Transport | None:
         """The configured transport, or None when the node has none (messages then wait in the outbox).
@@ -93,7 +104,7 @@ class Node:
 
     @property
     def send_options(self) -> SendOptions:
-        return SendOptions(schemas=self.settings.schemas, max_bytes=self.settings.max_message_bytes)
+        return send_options(self.settings)
 
     def catalog(self) -> EpjCatalog:
         return EpjCatalog(self.settings.effective_epj_dir, self.uow, self.send_options)
@@ -197,3 +208,28 @@ def bootstrap(settings: Settings | None = None) -> Node:
     engine = open_database(cfg)
     upgrade(engine)
     return Node(settings=cfg, engine=engine)
+
+
+# --- the checklist's nodes ---
+
+
+def checklist_nodes(settings: Settings) -> Callable[[Path, str, str], Node]:
+    """The node factory of an automatic checklist run (``samhandling.services.checklist.sides.NodeFactory``)
+    for the installation with ``settings``: a node of its own at ``home``, talking to the local message server at
+    ``url`` with ``token``."""
+
+    def new_node(home: Path, url: str, token: str) -> Node:
+        return bootstrap(_checklist_node_settings(settings, home, url, token))
+
+    return new_node
+
+
+def _checklist_node_settings(main: Settings, home: Path, url: str, token: str) -> Settings:
+    """A checklist node's settings: everything explicit, so nothing of the installation's environment (its
+    database, its transport) leaks in."""
+    return Settings(
+        home=home, schema_dir=main.effective_schema_dir, max_message_bytes=main.max_message_bytes,
+        unknown_patient_rejects=True, msh_url=url, msh_token=token, msh_local=True, transport_dir=None,
+        helseid_token_endpoint=None, helseid_client_id=None, helseid_key_file=None,
+        database_url=f"sqlite:///{home / 'samhandling.db'}", epj_dir=home / "epj",
+    )

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from samhandling.cli.common import UserError, err, out, settings
-from samhandling.domain.checklist.cases import CHECK_SHORT, TRIGGER_TEXT, CaseResult, ChecklistRun, Side, Trigger
+from samhandling.domain.checklist.model import CHECK_SHORT, TRIGGER_TEXT, CaseResult, Side, Trigger
+from samhandling.domain.checklist.run import ChecklistRun
 from samhandling.domain.clock import shown, shown_date
 from samhandling.domain.text import cut
 
@@ -177,7 +178,7 @@ def run(
     Uten --partner-mode settes begge sider opp her (to noder og en lokal meldingstjener på en ledig port) og
     tas ned etterpå; alt som trengs, er de to partene og deres tjenester i registeret.
     """
-    from samhandling.bootstrap import ConfigurationError
+    from samhandling.bootstrap import ConfigurationError, checklist_nodes
     from samhandling.services.checklist.runs import RunOptions, RunRequest, load_checklist, run_automatic, run_partner
     from samhandling.standards.plo.examples.story import PATIENT_FNR
 
@@ -203,11 +204,11 @@ def run(
                     raise UserError("partnermodus trenger en transport (SAMHANDLING_MSH_URL eller "
                                     "SAMHANDLING_TRANSPORT_DIR)")
                 try:
-                    result = run_partner(node.uow, node.settings, transport, request, options)
+                    result = run_partner(node.uow, node.receive_options, node.send_options, transport, request, options)
                 finally:
                     transport.close()
             else:
-                result = run_automatic(node.uow, node.settings, request, options)
+                result = run_automatic(node.uow, checklist_nodes(node.settings), request, options)
     if report is not None:
         try:
             _write_report(result, report)

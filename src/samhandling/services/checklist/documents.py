@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from samhandling.domain.checklist.cases import DocumentKind
+from samhandling.domain.checklist.model import DocumentKind
 from samhandling.standards.dialogmelding.builders import avvik, foresporsel, svar_pa_foresporsel
 from samhandling.standards.dialogmelding.model import Dialogmelding
 from samhandling.standards.plo.examples.admission_report import innleggelsesrapport

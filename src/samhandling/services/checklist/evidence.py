@@ -2,8 +2,8 @@
 
 Part of running the cooperation test checklist (forløpstester, "Sjekkliste for normale test-tilfeller"; see
 :mod:`samhandling.services.checklist.runs`). For every message of a case the facts the domain judges
-(:func:`samhandling.domain.checklist.cases.judge_message`) are gathered: where it arrived, whether its bytes validate,
-its AppRec, the ConversationRef and receiver of a reply, the text as received (æøå), completeness of an
+(:func:`samhandling.domain.checklist.judging.judge_message`) are gathered: where it arrived, whether its bytes
+validate, its AppRec, the ConversationRef and receiver of a reply, the text as received (æøå), completeness of an
 Innleggelsesrapport, and whether the receiver in the municipality is one of its services. The messages and
 AppRecs, exactly as exchanged, may be written to an evidence folder.
 """
@@ -13,17 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from samhandling.domain.checklist.cases import (
-    Answered,
-    AppRecOutcome,
-    CaseSpec,
-    DocumentKind,
-    MessageEvidence,
-    MessageFacts,
-    Receiver,
-    Side,
-    judge_message,
-)
+from samhandling.domain.checklist.definition import CaseSpec
+from samhandling.domain.checklist.judging import Answered, MessageEvidence, MessageFacts, judge_message
+from samhandling.domain.checklist.model import AppRecOutcome, DocumentKind, Receiver, Side
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
 from samhandling.services.checklist.documents import document_text, missing_parts
 from samhandling.services.checklist.setup import RunSetup

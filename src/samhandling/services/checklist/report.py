@@ -15,20 +15,12 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from samhandling.domain.checklist.cases import (
-    CHECK_SHORT,
-    MODE_TEXT,
-    TRIGGER_TEXT,
-    CaseOutcome,
-    CaseResult,
-    ChecklistRun,
-    Configuration,
-    Coverage,
-    MessageEvidence,
-    PartySnapshot,
-    Side,
-    case_details_json,
-)
+from samhandling.domain.checklist.coverage import Coverage
+from samhandling.domain.checklist.json_form import case_details_json
+from samhandling.domain.checklist.judging import MessageEvidence
+from samhandling.domain.checklist.model import CHECK_SHORT, MODE_TEXT, TRIGGER_TEXT, CaseResult, Side
+from samhandling.domain.checklist.run import CaseOutcome, ChecklistRun
+from samhandling.domain.checklist.systems import Configuration, PartySnapshot
 from samhandling.domain.clock import in_oslo, oslo_date, shown
 
 FORM_TITLE = "Sjekkliste for normale test-tilfeller"

@@ -18,25 +18,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from samhandling.domain.checklist.cases import (
-    AnswerRef,
-    CaseOutcome,
-    CaseSpec,
-    Check,
-    Checklist,
-    ChecklistRun,
+from samhandling.domain.checklist.definition import AnswerRef, CaseSpec, Checklist, PlannedSend, planned_sends
+from samhandling.domain.checklist.judging import (
     CheckResult,
     MessageEvidence,
-    PlannedSend,
-    Receiver,
-    RunMode,
-    Side,
-    Trigger,
     judge_addressing,
     judge_case,
     judge_plo_apprecs,
-    planned_sends,
 )
+from samhandling.domain.checklist.model import Check, Receiver, RunMode, Side, Trigger
+from samhandling.domain.checklist.run import CaseOutcome, ChecklistRun
 from samhandling.domain.clock import message_time, utc_now
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
 from samhandling.domain.privacy import mask_person_id

@@ -1,7 +1,8 @@
 """Running the cooperation test checklist (forløpstester) between a hospital and a municipality: the entry points.
 
-The checklist is data (``samhandling/data/checklist-1.json``, :mod:`samhandling.domain.checklist.cases`); a run carries
-it out over the real transport and gathers the evidence the domain judges.
+The checklist is data (``samhandling/data/checklist-1.json``, :mod:`samhandling.domain.checklist.definition`); a
+run carries it out over the real transport and gathers the evidence the domain judges
+(:mod:`samhandling.domain.checklist.judging`).
 
 - **Automatic mode** (:func:`run_automatic`): both sides are samhandling nodes. The local message server starts
   as a process on a free port (:mod:`samhandling.msh.region`); the two nodes run in this process, each with
@@ -32,17 +33,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from samhandling.domain.checklist.cases import (
-    CaseResult,
-    Checklist,
-    ChecklistRun,
-    Coverage,
-    Mark,
-    RunMode,
-    Side,
-    coverage,
-    evidence_json,
-)
+from samhandling.domain.checklist.coverage import Coverage, coverage
+from samhandling.domain.checklist.definition import Checklist
+from samhandling.domain.checklist.json_form import evidence_json
+from samhandling.domain.checklist.model import CaseResult, RunMode, Side
+from samhandling.domain.checklist.run import ChecklistRun, Mark
 from samhandling.domain.clock import utc_now
 from samhandling.domain.identifiers import person_id_problem
 from samhandling.domain.registers.partners import PartnerCategory
@@ -57,8 +52,9 @@ from samhandling.services.checklist.setup import (
     resolve_parties,
     side_problems,
 )
-from samhandling.services.checklist.sides import CurrentCase, Tamper, automatic_sides, partner_sides
-from samhandling.settings import Settings
+from samhandling.services.checklist.sides import CurrentCase, NodeFactory, Tamper, automatic_sides, partner_sides
+from samhandling.services.messaging.reception import ReceiveOptions
+from samhandling.services.messaging.send import SendOptions
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Transport
 
@@ -95,14 +91,14 @@ def _prepare(new_uow: Callable[[], UnitOfWork], request: RunRequest, options: Ru
     return chosen, checklist, setup
 
 
-def run_automatic(new_uow: Callable[[], UnitOfWork], settings: Settings, request: RunRequest,
+def run_automatic(new_uow: Callable[[], UnitOfWork], new_node: NodeFactory, request: RunRequest,
                   options: RunOptions | None = None, *, save: bool = True) -> ChecklistRun:
-    """A whole automatic run between two samhandling nodes over the local message server; stored (with its
-    report) in the installation's store unless ``save`` is false."""
+    """A whole automatic run between two samhandling nodes (made by ``new_node``) over the local message server;
+    stored (with its report) in the installation's store unless ``save`` is false."""
     chosen, checklist, setup = _prepare(new_uow, request, options)
     current = CurrentCase()
     started = utc_now()
-    with automatic_sides(setup, settings, tamper=chosen.tamper, current=current) as sides:
+    with automatic_sides(setup, new_node, tamper=chosen.tamper, current=current) as sides:
         runner = ChecklistRunner(checklist, setup, sides, request=request, mode=RunMode.AUTOMATIC, options=chosen,
                                  current=current, started=started)
         run = runner.run()
@@ -111,10 +107,12 @@ def run_automatic(new_uow: Callable[[], UnitOfWork], settings: Settings, request
     return run
 
 
-def run_partner(new_uow: Callable[[], UnitOfWork], settings: Settings, transport: Transport, request: RunRequest,
-                options: RunOptions | None = None, *, save: bool = True) -> ChecklistRun:
+def run_partner(new_uow: Callable[[], UnitOfWork], receive_options: ReceiveOptions, send_options: SendOptions,
+                transport: Transport, request: RunRequest, options: RunOptions | None = None, *, save: bool = True
+                ) -> ChecklistRun:
     """A run against a real external system: this installation plays the side it serves, through ``transport``
-    (its configured one), and waits for the partner's messages; what it cannot judge is left to be marked."""
+    (its configured one) and with its own receive and send options, and waits for the partner's messages; what it
+    cannot judge is left to be marked."""
     chosen, checklist, setup = _prepare(new_uow, request, options)
     with new_uow() as uow:
         parties = uow.parties.all()
@@ -123,7 +121,8 @@ def run_partner(new_uow: Callable[[], UnitOfWork], settings: Settings, transport
         raise ChecklistError("I partnermodus må denne installasjonen betjene nøyaktig én av partene (sykehuset "
                              "eller kommunen) som lokal part; den andre er partnerens system.")
     current = CurrentCase()
-    sides = partner_sides(ours[0], new_uow, settings, transport, tamper=chosen.tamper, current=current)
+    sides = partner_sides(ours[0], new_uow, receive_options, send_options, transport, tamper=chosen.tamper,
+                          current=current)
     runner = ChecklistRunner(checklist, setup, sides, request=request, mode=RunMode.PARTNER, options=chosen,
                              current=current)
     run = runner.run()

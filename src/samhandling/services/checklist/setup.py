@@ -2,8 +2,8 @@
 
 Part of running the cooperation test checklist (forløpstester, "Sjekkliste for normale test-tilfeller"; see
 :mod:`samhandling.services.checklist.runs`). The checklist is data (``samhandling/data/checklist-1.json``,
-:mod:`samhandling.domain.checklist.cases`); the parties come from the installation's register: a HER-id may name the
-organisation or one of its services, and everything under the two organisations takes part in the run.
+:mod:`samhandling.domain.checklist.definition`); the parties come from the installation's register: a HER-id may
+name the organisation or one of its services, and everything under the two organisations takes part in the run.
 """
 
 from __future__ import annotations
@@ -14,15 +14,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from samhandling.domain.checklist.cases import (
-    Checklist,
-    ChecklistFormatError,
-    PartySnapshot,
-    Receiver,
-    Side,
-    planned_sends,
-    read_checklist,
-)
+from samhandling.domain.checklist.definition import Checklist, ChecklistFormatError, planned_sends, read_checklist
+from samhandling.domain.checklist.model import Receiver, Side
+from samhandling.domain.checklist.systems import PartySnapshot
 from samhandling.domain.registers.parties import Parties, Party, PartyKind
 from samhandling.domain.registers.partners import CATEGORY_TEXT, PartnerCategory
 from samhandling.store.unit_of_work import UnitOfWork

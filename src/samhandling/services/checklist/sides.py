@@ -19,14 +19,14 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from samhandling.domain.checklist.cases import DocumentKind, Side
+from samhandling.domain.checklist.model import DocumentKind, Side
+from samhandling.msh.region import parties_json, start_message_server
 from samhandling.services.checklist.setup import RunSetup
 from samhandling.services.messaging.node import NodeParts
 from samhandling.services.messaging.reception import ReceiveOptions
 from samhandling.services.messaging.send import SendOptions
-from samhandling.settings import Settings
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.messaging.outbox import Backoff
 from samhandling.store.unit_of_work import UnitOfWork
@@ -139,25 +139,34 @@ class SideNode:
         return self.parts.receive_options.max_bytes if self.parts is not None else 50 * 1024 * 1024
 
 
+class AutomaticNode(Protocol):
+    """A samhandling node of its own for one side of an automatic run, as the caller's factory makes it."""
 
-def node_settings(main: Settings, home: Path, url: str, token: str) -> Settings:
-    """A checklist node's settings: everything explicit, so nothing of the installation's environment (its
-    database, its transport) leaks in."""
-    return Settings(
-        home=home, schema_dir=main.effective_schema_dir, max_message_bytes=main.max_message_bytes,
-        unknown_patient_rejects=True, msh_url=url, msh_token=token, msh_local=True, transport_dir=None,
-        helseid_token_endpoint=None, helseid_client_id=None, helseid_key_file=None,
-        database_url=f"sqlite:///{home / 'samhandling.db'}", epj_dir=home / "epj",
-    )
+    def uow(self) -> UnitOfWork: ...
+
+    def transport(self) -> Transport | None: ...
+
+    @property
+    def receive_options(self) -> ReceiveOptions: ...
+
+    @property
+    def send_options(self) -> SendOptions: ...
+
+    def close(self) -> None: ...
+
+
+NodeFactory = Callable[[Path, str, str], AutomaticNode]
+"""Makes the node of one side of an automatic run: its home folder (its SQLite database is there), and the URL
+of the local message server and the token it authenticates with. The caller (``bootstrap.checklist_nodes``)
+makes it with everything explicit, so nothing of the installation's environment (its database, its transport)
+leaks in."""
 
 
 @contextmanager
-def automatic_sides(setup: RunSetup, settings: Settings, *, tamper: Tamper, current: CurrentCase
+def automatic_sides(setup: RunSetup, new_node: NodeFactory, *, tamper: Tamper, current: CurrentCase
                     ) -> Iterator[dict[Side, SideNode]]:
-    """Two nodes and a local message server on a free port, for the length of the block; all torn down after."""
-    from samhandling.bootstrap import bootstrap
-    from samhandling.msh.region import parties_json, start_message_server
-
+    """Two nodes (made by ``new_node``) and a local message server on a free port, for the length of the block;
+    all torn down after."""
     with ExitStack() as stack:
         base = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="samhandling-sjekkliste-")))
         register = base / "parter.json"
@@ -167,7 +176,7 @@ def automatic_sides(setup: RunSetup, settings: Settings, *, tamper: Tamper, curr
         sides: dict[Side, SideNode] = {}
         for side, folder in ((Side.HOSPITAL, "sykehus"), (Side.MUNICIPALITY, "kommune")):
             organisation = setup.organisation(side)
-            node = bootstrap(node_settings(settings, base / folder, server.url, server.token([organisation])))
+            node = new_node(base / folder, server.url, server.token([organisation]))
             stack.callback(node.close)
             with node.uow() as uow:
                 for party in setup.parties:
@@ -183,16 +192,12 @@ def automatic_sides(setup: RunSetup, settings: Settings, *, tamper: Tamper, curr
         yield sides
 
 
-def partner_sides(our: Side, new_uow: Callable[[], UnitOfWork], settings: Settings, transport: Transport, *,
-                  tamper: Tamper, current: CurrentCase) -> dict[Side, SideNode]:
-    """Partner mode: ``our`` side is this installation (its store, ``transport`` with the run's tamper in
-    between); the other side is the partner's system, which the runner does not drive."""
+def partner_sides(our: Side, new_uow: Callable[[], UnitOfWork], receive_options: ReceiveOptions,
+                  send_options: SendOptions, transport: Transport, *, tamper: Tamper, current: CurrentCase
+                  ) -> dict[Side, SideNode]:
+    """Partner mode: ``our`` side is this installation (its store, its options, ``transport`` with the run's
+    tamper in between); the other side is the partner's system, which the runner does not drive."""
     tampered = TamperedTransport(transport, our, tamper, current)
-    parts = NodeParts(new_uow=new_uow, transport=tampered,
-                      receive_options=ReceiveOptions(schemas=settings.schemas, max_bytes=settings.max_message_bytes,
-                                                     unknown_patient_rejects=settings.unknown_patient_rejects,
-                                                     test_environment=settings.test_environment,
-                                                     unknown_service_accepted=settings.unknown_service_accepted),
+    parts = NodeParts(new_uow=new_uow, transport=tampered, receive_options=receive_options,
                       worker=f"sjekkliste:{os.getpid()}", backoff=CHECKLIST_BACKOFF)
-    return {our: SideNode(our, parts, SendOptions(schemas=settings.schemas, max_bytes=settings.max_message_bytes)),
-            our.other: SideNode(our.other)}
+    return {our: SideNode(our, parts, send_options), our.other: SideNode(our.other)}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from samhandling.domain.calendar import OSLO
-from samhandling.domain.checklist.cases import CaseResult
+from samhandling.domain.checklist.model import CaseResult
 from samhandling.domain.clock import as_utc
 from samhandling.domain.deviations.deviation import (
     Deviation,

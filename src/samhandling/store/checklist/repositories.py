@@ -15,17 +15,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.engine import Row
 
-from samhandling.domain.checklist.cases import (
-    CaseOutcome,
-    CaseResult,
-    ChecklistRun,
-    PartySnapshot,
-    RunMode,
-    Side,
-    Trigger,
-    case_details_from_json,
-    case_details_json,
-)
+from samhandling.domain.checklist.json_form import case_details_from_json, case_details_json
+from samhandling.domain.checklist.model import CaseResult, RunMode, Side, Trigger
+from samhandling.domain.checklist.run import CaseOutcome, ChecklistRun
+from samhandling.domain.checklist.systems import PartySnapshot
 from samhandling.store.checklist.tables import checklist_cases, checklist_runs
 
 if TYPE_CHECKING:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from wsgiref.simple_server import WSGIServer
 
 import httpx
 from sqlalchemy import Engine
@@ -22,9 +23,11 @@ from samhandling.services.messaging.catalog import EpjCatalog
 from samhandling.services.messaging.delivery_status import update_delivery_status
 from samhandling.services.messaging.reception import ReceiveOptions
 from samhandling.services.messaging.send import SendOptions
+from samhandling.services.monitoring.metrics import serve_metrics
 from samhandling.services.monitoring.monitor import MonitorConfig
 from samhandling.services.monitoring.notify import NotifyConfig, split_addresses
 from samhandling.services.monitoring.step import MonitorStep, parse_clock_time
+from samhandling.services.monitoring.transport_health import MonitoredTransport
 from samhandling.services.notices.config import NoticeConfig
 from samhandling.settings import Settings, load_settings
 from samhandling.store.database import open_engine, upgrade
@@ -86,6 +89,19 @@ class Node:
                                   retry=RetryPolicy(retry_unsafe_posts=cfg.msh_local))
             return Edi2Transport(client)
         return None
+
+    def monitored_transport(self) -> Transport | None:
+        """The transport as the node loop uses it: every send and poll recorded for the monitoring."""
+        transport = self.transport()
+        return None if transport is None else MonitoredTransport(transport, self.uow)
+
+    def serve_metrics(self) -> WSGIServer | None:
+        """Prometheus ``/metrics`` (read from the store on each scrape) in a thread, when the settings ask for it;
+        ``server.shutdown()`` stops it. Raises OSError when the address cannot be listened on."""
+        if self.settings.metrics_port is None:
+            return None
+        server, _ = serve_metrics(self.uow, host=self.settings.metrics_host, port=self.settings.metrics_port)
+        return server
 
     def _msh_auth(self) -> httpx.Auth:
         cfg = self.settings

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine
 
 from samhandling.store.checklist.repositories import ChecklistRepository, SqlChecklist
 from samhandling.store.deviations.repository import DeviationRepository, SqlDeviationRepository
+from samhandling.store.incidents.holding import is_held
 from samhandling.store.incidents.repository import IncidentRepository, SqlIncidentRepository
 from samhandling.store.messaging.handovers import HandoverRepository, SqlHandoverRepository
 from samhandling.store.messaging.messages import MessageRepository
@@ -106,7 +107,7 @@ class SqlUnitOfWork:
         self._connection = connection = self._engine.connect()
         self.messages = SqlMessageRepository(connection)
         self.parties = SqlPartyRepository(connection)
-        self.outbox = SqlOutboxRepository(connection)
+        self.outbox = SqlOutboxRepository(connection, held=is_held)
         self.patients = SqlPatientRepository(connection)
         self.handover = SqlHandoverRepository(connection)
         self.registers = SqlRegisters(connection)

@@ -23,8 +23,6 @@ from samhandling.domain.clock import shown
 from samhandling.services.messaging.node import NodeParts, release_dead_claims, run_forever, run_once
 from samhandling.services.messaging.outbox import OutboxError, cancel, deliver_due, not_sent, retry
 from samhandling.services.messaging.presentation import count
-from samhandling.services.monitoring.metrics import serve_metrics
-from samhandling.services.monitoring.transport_health import MonitoredTransport
 from samhandling.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger("samhandling.node")
@@ -40,13 +38,12 @@ class LogFormat(StrEnum):
 
 def _parts(node: Node) -> NodeParts:
     try:
-        transport = node.transport()
+        transport = node.monitored_transport()  # sends and polls are recorded for the monitoring
     except ConfigurationError as exc:
         raise UserError(str(exc)) from None
     if transport is None:
         raise UserError("ingen transport er satt opp (SAMHANDLING_MSH_URL eller SAMHANDLING_TRANSPORT_DIR); "
                         "meldingene venter i utboksen")
-    transport = MonitoredTransport(transport, node.uow)  # sends and polls are recorded for the monitoring
     try:
         steps = node.steps(transport)
     except ConfigurationError as exc:
@@ -90,13 +87,12 @@ def run(
     signal.signal(signal.SIGINT, finish)
     signal.signal(signal.SIGUSR1, poll_now)
     log.info("node running", extra={"worker": parts.worker, "pid": os.getpid()})  # signals are handled from here
-    metrics = None
-    if node.settings.metrics_port is not None:  # Prometheus /metrics, read from the store on each scrape
-        try:
-            metrics, _ = serve_metrics(node.uow, host=node.settings.metrics_host, port=node.settings.metrics_port)
-        except OSError as exc:
-            raise UserError(f"/metrics kan ikke lytte på {node.settings.metrics_host}:{node.settings.metrics_port}: "
-                            f"{exc.strerror or exc}") from None
+    try:
+        metrics = node.serve_metrics()  # Prometheus /metrics, read from the store on each scrape
+    except OSError as exc:
+        raise UserError(f"/metrics kan ikke lytte på {node.settings.metrics_host}:{node.settings.metrics_port}: "
+                        f"{exc.strerror or exc}") from None
+    if metrics is not None:
         out.print(f"Metrikker på http://{node.settings.metrics_host}:{metrics.server_port}/metrics", markup=False)
     run_forever(parts, stop, interval=interval or node.settings.poll_interval, wake=wake)
     if metrics is not None:

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import builtins
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, insert, or_, select, true, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from samhandling.domain.clock import as_utc, utc_now
-from samhandling.store.incidents.holding import is_held
 from samhandling.store.messaging.messages import UnknownMessageError, clean_error
 from samhandling.store.messaging.sql_messages import inserted_id
 from samhandling.store.messaging.tables import messages, outbox
@@ -167,8 +167,11 @@ class SqlOutboxRepository:
     (a concurrent claimer passes over them); on SQLite the claim's ``BEGIN IMMEDIATE`` transaction is the
     only writer. Either way the claim then writes a lease, so the item stays taken after the commit."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, *, held: Callable[[Any], ColumnElement[bool]] | None = None) -> None:
+        """``held(recipient)``: whether a message to that recipient is kept back (the emergency routine's holds,
+        handed in by the unit of work, so that messaging knows no other capability); none: nothing is held."""
         self._connection = connection
+        self._held = held
 
     def enqueue(self, message_id: int, *, at: datetime | None = None) -> OutboxItem:
         when = at or utc_now()
@@ -205,7 +208,7 @@ class SqlOutboxRepository:
         when = now or utc_now()
         recipient = (select(messages.c.recipient_her_id).where(messages.c.id == outbox.c.message_id)
                      .correlate(outbox).scalar_subquery())
-        not_held = ~is_held(recipient)
+        not_held = true() if self._held is None else ~self._held(recipient)
         due = (
             select(outbox.c.id)
             .where(

@@ -86,6 +86,7 @@ from samhandling.services.registers.partners import (
     list_partners,
     receives_summary,
 )
+from samhandling.store.errors import DuplicateError, UnknownError
 from samhandling.store.messaging.repositories import UnknownPartyError
 from samhandling.store.registers.repositories import (
     DuplicatePartnerError,
@@ -147,6 +148,13 @@ def snapshot(new_uow: NewUow) -> dict[str, Any]:
 
 
 # --- repositories --------------------------------------------------------------------------------------
+
+
+def test_register_errors_belong_to_the_store_s_families() -> None:
+    assert issubclass(UnknownPartnerError, UnknownError) and issubclass(UnknownMunicipalityError, UnknownError)
+    assert issubclass(DuplicatePartnerError, DuplicateError)
+    assert issubclass(UnknownError, LookupError) and not issubclass(DuplicateError, LookupError)
+    assert UnknownPartnerError("1").her_id == "1" and "HER-id 1" in str(DuplicatePartnerError("1"))
 
 
 def test_repositories_keep_the_database_s_rules(new_uow: NewUow) -> None:

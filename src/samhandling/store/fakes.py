@@ -49,7 +49,7 @@ from samhandling.store.messaging.repositories import (
     new_message_problem,
 )
 from samhandling.store.monitoring.repositories import FakeMonitorRepository, MonitorData
-from samhandling.store.registers.repositories import FakeRegisters, RegisterData
+from samhandling.store.registers.memory import FakeRegisters, RegisterData
 from samhandling.store.statistics.repository import FakeStatisticsRepository
 
 

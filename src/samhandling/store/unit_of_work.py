@@ -33,7 +33,8 @@ from samhandling.store.messaging.repositories import (
     SqlPatientRepository,
 )
 from samhandling.store.monitoring.repositories import MonitorRepository, SqlMonitorRepository
-from samhandling.store.registers.repositories import RegisterRepositories, SqlRegisters
+from samhandling.store.registers.repositories import RegisterRepositories
+from samhandling.store.registers.sql import SqlRegisters
 from samhandling.store.statistics.repository import SqlStatisticsRepository, StatisticsRepository
 
 

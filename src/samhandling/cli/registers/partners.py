@@ -2,7 +2,9 @@
 communication parties, systems and profiles, the municipalities of the seed, what each can receive (from a CPP
 or CPA), and the journal of every change to the registers; with ``partners certificates …``
 (:mod:`samhandling.cli.registers.certificates`). Registered in ``cli.py``; the use cases are
-:mod:`samhandling.services.registers.partners` and :mod:`samhandling.services.registers.municipalities`.
+:mod:`samhandling.services.registers.partners`, :mod:`~samhandling.services.registers.partner_files`,
+:mod:`~samhandling.services.registers.capabilities`, :mod:`~samhandling.services.registers.cpp` and
+:mod:`samhandling.services.registers.municipalities`.
 """
 
 from __future__ import annotations
@@ -104,7 +106,8 @@ def partners_show(
     as_json: JsonOption = False,
 ) -> None:
     """Vis alt registrene vet om en samarbeidspart."""
-    from samhandling.services.registers.partners import get_partner, partner_details_json, receives_summary
+    from samhandling.services.registers.capabilities import receives_summary
+    from samhandling.services.registers.partners import get_partner, partner_details_json
 
     with session() as node:
         details = get_partner(node.uow(), her_id)
@@ -242,7 +245,7 @@ def partners_import(
     as_json: JsonOption = False,
 ) -> None:
     """Importer samarbeidsparter med kommunikasjonspartene deres. Alt kontrolleres først; ved feil lagres ingenting."""
-    from samhandling.services.registers.partners import import_partners
+    from samhandling.services.registers.partner_files import import_partners
 
     with session() as node:
         sources = [file_source(path) for path in files]
@@ -270,7 +273,7 @@ def partners_export(
     out_file: OutOption = None,
 ) -> None:
     """Eksporter samarbeidspartene (JSON kan importeres igjen med «partners import»)."""
-    from samhandling.services.registers.partners import export_partners_csv, export_partners_json
+    from samhandling.services.registers.partner_files import export_partners_csv, export_partners_json
 
     with session() as node:
         if format is DataFormat.CSV:
@@ -325,7 +328,7 @@ def partners_import_cpp(
     as_json: JsonOption = False,
 ) -> None:
     """Importer meldingstypene og sertifikatene til en part fra CPP/CPA, eller kommunikasjonsdetaljene."""
-    from samhandling.services.registers.partners import import_cpp
+    from samhandling.services.registers.cpp import import_cpp
 
     with session() as node:
         result = import_cpp(

@@ -41,6 +41,7 @@ from samhandling.services.registers.agreements import (
     import_agreements,
     list_agreements,
 )
+from samhandling.services.registers.capabilities import list_capabilities, receives_summary
 from samhandling.services.registers.certificates import (
     add_certificate,
     expiring_certificates,
@@ -63,6 +64,7 @@ from samhandling.services.registers.contacts import (
     list_contacts,
     remove_contact,
 )
+from samhandling.services.registers.cpp import import_cpp
 from samhandling.services.registers.journal import RegisterInputError, change_json, journal_entries
 from samhandling.services.registers.municipalities import (
     SEED_ACTOR,
@@ -73,19 +75,9 @@ from samhandling.services.registers.municipalities import (
     resolve_municipality,
 )
 from samhandling.services.registers.parties import PartySource
-from samhandling.services.registers.partners import (
-    PartnerFields,
-    add_partner,
-    edit_partner,
-    export_partners_csv,
-    export_partners_json,
-    get_partner,
-    import_cpp,
-    import_partners,
-    list_capabilities,
-    list_partners,
-    receives_summary,
-)
+from samhandling.services.registers.partner_files import export_partners_csv, export_partners_json, import_partners
+from samhandling.services.registers.partners import PartnerFields, add_partner, edit_partner, get_partner, list_partners
+from samhandling.store.errors import DuplicateError, UnknownError
 from samhandling.store.messaging.parties import UnknownPartyError
 from samhandling.store.registers.repositories import (
     DuplicatePartnerError,
@@ -147,6 +139,13 @@ def snapshot(new_uow: NewUow) -> dict[str, Any]:
 
 
 # --- repositories --------------------------------------------------------------------------------------
+
+
+def test_register_errors_belong_to_the_store_s_families() -> None:
+    assert issubclass(UnknownPartnerError, UnknownError) and issubclass(UnknownMunicipalityError, UnknownError)
+    assert issubclass(DuplicatePartnerError, DuplicateError)
+    assert issubclass(UnknownError, LookupError) and not issubclass(DuplicateError, LookupError)
+    assert UnknownPartnerError("1").her_id == "1" and "HER-id 1" in str(DuplicatePartnerError("1"))
 
 
 def test_repositories_keep_the_database_s_rules(new_uow: NewUow) -> None:

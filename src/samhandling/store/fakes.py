@@ -45,7 +45,7 @@ from samhandling.store.messaging.outbox import DEFAULT_LEASE, Backoff, LeaseLost
 from samhandling.store.messaging.parties import DuplicatePartyError, UnknownPartyError
 from samhandling.store.messaging.patients import PatientEntry
 from samhandling.store.monitoring.memory import FakeMonitorRepository, MonitorData
-from samhandling.store.registers.repositories import FakeRegisters, RegisterData
+from samhandling.store.registers.memory import FakeRegisters, RegisterData
 from samhandling.store.statistics.repository import FakeStatisticsRepository
 
 

@@ -29,7 +29,8 @@ from samhandling.store.messaging.patients import PatientRepository, SqlPatientRe
 from samhandling.store.messaging.sql_messages import SqlMessageRepository
 from samhandling.store.monitoring.repository import MonitorRepository
 from samhandling.store.monitoring.sql import SqlMonitorRepository
-from samhandling.store.registers.repositories import RegisterRepositories, SqlRegisters
+from samhandling.store.registers.repositories import RegisterRepositories
+from samhandling.store.registers.sql import SqlRegisters
 from samhandling.store.statistics.repository import SqlStatisticsRepository, StatisticsRepository
 
 

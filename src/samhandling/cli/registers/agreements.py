@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,18 +16,18 @@ from samhandling.cli.registers.session import (
     ByOption,
     DataFormat,
     JsonOption,
-    KeyOption,
-    LimitOption,
     NoteOption,
     OutOption,
+    add_journal_command,
     changed_by,
     dash,
-    file_source,
+    export_data,
+    import_file,
     print_json,
     print_table,
+    report_import,
     say,
     session,
-    show_journal,
     write_output,
 )
 from samhandling.domain.clock import oslo_today
@@ -201,13 +200,8 @@ def agreements_import(
     """Importer lokale tilleggsavtaler. Alt kontrolleres først; ved en feil lagres ingenting."""
     from samhandling.services.registers.agreements import import_agreements
 
-    with session() as node:
-        result = import_agreements(node.uow(), file_source(file), by=changed_by(by))
-    if as_json:
-        print_json({"created": result.created, "updated": result.updated, "unchanged": result.unchanged})
-        return
-    say(f"Importerte avtaler: {len(result.created)} nye, {len(result.updated)} oppdatert, "
-        f"{len(result.unchanged)} uendret.")
+    result = import_file(import_agreements, file, by)
+    report_import(result, as_json, "Importerte avtaler")
 
 
 @agreements_app.command("export")
@@ -218,12 +212,7 @@ def agreements_export(
     """Eksporter de lokale tilleggsavtalene (uten dokumentene)."""
     from samhandling.services.registers.agreements import export_agreements_csv, export_agreements_json
 
-    with session() as node:
-        if format is DataFormat.JSON:
-            text = json.dumps(export_agreements_json(node.uow()), ensure_ascii=False, indent=2) + "\n"
-        else:
-            text = export_agreements_csv(node.uow())
-    write_output(text, out_file)
+    export_data(format, out_file, csv=export_agreements_csv, json_value=export_agreements_json)
 
 
 @agreements_app.command("document")
@@ -240,7 +229,4 @@ def agreements_document(
     write_output(document.content, out_file)
 
 
-@agreements_app.command("journal")
-def agreements_journal(key: KeyOption = None, limit: LimitOption = None, as_json: JsonOption = False) -> None:
-    """Vis journalen over endringer i avtalene."""
-    show_journal([Entity.AGREEMENT], Entity.AGREEMENT, key, limit, as_json)
+add_journal_command(agreements_app, Entity.AGREEMENT, "Vis journalen over endringer i avtalene.")

@@ -6,7 +6,6 @@ the PDF handed to the partners, :mod:`samhandling.services.registers.contact_she
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -17,18 +16,17 @@ from samhandling.cli.common import UserError
 from samhandling.cli.registers.session import (
     ByOption,
     JsonOption,
-    KeyOption,
-    LimitOption,
     OutOption,
+    add_journal_command,
     changed_by,
     dash,
-    file_source,
+    export_data,
+    import_file,
     print_json,
     print_table,
+    report_import,
     say,
     session,
-    show_journal,
-    write_output,
 )
 from samhandling.domain.registers.contacts import PURPOSE_TEXT, REASON_TEXT, ContactPoint, ContactPurpose
 from samhandling.domain.registers.partners import Entity
@@ -200,14 +198,9 @@ def contacts_import(
     """Importer kontaktpunkter fra CSV. Hele filen kontrolleres først; ved en feil lagres ingenting."""
     from samhandling.services.registers.contacts import import_contacts
 
-    with session() as node:
-        result = import_contacts(node.uow(), file_source(file), by=changed_by(by))
-    if as_json:
-        print_json({"created": result.created, "updated": result.updated, "unchanged": result.unchanged})
-        return
+    result = import_file(import_contacts, file, by)
     total = len(result.created) + len(result.updated) + len(result.unchanged)
-    say(f"Importerte {count(total, 'kontaktpunkt', 'kontaktpunkter')}: "
-        f"{len(result.created)} nye, {len(result.updated)} oppdatert, {len(result.unchanged)} uendret.")
+    report_import(result, as_json, f"Importerte {count(total, 'kontaktpunkt', 'kontaktpunkter')}")
 
 
 @contacts_app.command("export")
@@ -219,16 +212,8 @@ def contacts_export(
     from samhandling.services.registers.contact_sheet import contacts_pdf
     from samhandling.services.registers.contacts import contact_json, export_contacts_csv, list_contacts
 
-    data: str | bytes
-    with session() as node:
-        if format is ExportFormat.PDF:
-            data = contacts_pdf(node.uow())
-        elif format is ExportFormat.JSON:
-            data = json.dumps([contact_json(c) for c in list_contacts(node.uow())], ensure_ascii=False, indent=2)
-            data += "\n"
-        else:
-            data = export_contacts_csv(node.uow())
-    write_output(data, out_file)
+    export_data(format, out_file, csv=export_contacts_csv, pdf=contacts_pdf,
+                json_value=lambda uow: [contact_json(c) for c in list_contacts(uow)])
 
 
 @contacts_app.command("gaps")
@@ -264,7 +249,4 @@ def contacts_deviations(as_json: JsonOption = False) -> None:
         say(f"{deviation.partner_her_id} {deviation.purpose.value}: {deviation.email}: {reason}")
 
 
-@contacts_app.command("journal")
-def contacts_journal(key: KeyOption = None, limit: LimitOption = None, as_json: JsonOption = False) -> None:
-    """Vis journalen over endringer i kontaktlisten."""
-    show_journal([Entity.CONTACT], Entity.CONTACT, key, limit, as_json)
+add_journal_command(contacts_app, Entity.CONTACT, "Vis journalen over endringer i kontaktlisten.")

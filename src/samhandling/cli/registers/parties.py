@@ -3,19 +3,16 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from samhandling.cli.common import UserError, out, read_file, settings
+from samhandling.cli.common import UserError, out, read_file
+from samhandling.cli.registers.session import counted, open_node, print_json, print_table, say
 from samhandling.domain.privacy import mask_person_id
 from samhandling.domain.registers.parties import Party, PartyKind
-
-if TYPE_CHECKING:
-    from samhandling.bootstrap import Node
+from samhandling.services.messaging.presentation import count
 
 parties_app = typer.Typer(
     help="Kommunikasjonsparter: de noden betjener (lokale) og samarbeidspartene.", no_args_is_help=True
@@ -25,22 +22,6 @@ patients_app = typer.Typer(
 )
 
 KIND_TEXT = {PartyKind.ORGANISATION: "virksomhet", PartyKind.SERVICE: "tjeneste", PartyKind.PERSON: "person"}
-
-
-def _node() -> Node:
-    from samhandling.bootstrap import bootstrap
-
-    return bootstrap(settings())
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
-def _columns(rows: Sequence[Sequence[str]]) -> list[str]:
-    """Rows as lines with aligned columns (the last column is not padded)."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
 
 
 # --- parties -------------------------------------------------------------------------------------------
@@ -67,21 +48,15 @@ def parties_import(
     if local and partner:
         raise UserError("Velg enten --local eller --partner, ikke begge.")
     flag = True if local else False if partner else None
-    node = _node()
-    try:
+    with open_node(PartyImportError) as node:
         sources = [PartySource(str(path), read_file(path, node.settings.max_message_bytes)) for path in files]
         result = import_parties(node.uow(), sources, local=flag, max_bytes=node.settings.max_message_bytes)
-    except PartyImportError as exc:
-        raise UserError(str(exc)) from None
-    finally:
-        node.close()
-    out.print(
-        f"Importerte {_plural(result.total, 'part', 'parter')} fra {_plural(len(files), 'fil', 'filer')}: "
-        f"{len(result.created)} nye, {len(result.updated)} oppdatert, {len(result.unchanged)} uendret.",
-        markup=False,
+    say(
+        f"Importerte {count(result.total, 'part', 'parter')} fra {count(len(files), 'fil', 'filer')}: "
+        f"{counted(len(result.created), len(result.updated), len(result.unchanged))}."
     )
     for note in result.notes:
-        out.print(f"Merknad: {note}", markup=False)
+        say(f"Merknad: {note}")
 
 
 @parties_app.command("list")
@@ -91,21 +66,17 @@ def parties_list(
     """Vis de registrerte kommunikasjonspartene, etter HER-id."""
     from samhandling.services.registers.parties import list_parties, party_json
 
-    node = _node()
-    try:
+    with open_node() as node:
         found = list_parties(node.uow())
-    finally:
-        node.close()
     if as_json:
-        print(json.dumps([party_json(p) for p in found], ensure_ascii=False, indent=2))
+        print_json([party_json(p) for p in found])
         return
     if not found:
         out.print("Ingen kommunikasjonsparter er registrert. Importer med «samhandling parties import FIL».")
         return
     rows = [["HER-id", "Navn", "Type", "Overordnet", "Lokal", "Kommune"]]
     rows += [_party_row(p) for p in found]
-    for line in _columns(rows):
-        out.print(line, markup=False)
+    print_table(rows)
 
 
 def _party_row(party: Party) -> list[str]:
@@ -136,22 +107,16 @@ def patients_import(
     ingenting. Fødselsnumre vises aldri i klartekst."""
     from samhandling.services.registers.patients import PatientDirectoryError, PatientSource, import_patients
 
-    node = _node()
-    try:
+    with open_node(PatientDirectoryError) as node:
         sources = [PatientSource(str(path), read_file(path, node.settings.max_message_bytes)) for path in files]
         result = import_patients(node.uow(), sources, replace=replace, max_bytes=node.settings.max_message_bytes)
-    except PatientDirectoryError as exc:
-        raise UserError(str(exc)) from None
-    finally:
-        node.close()
     summary = (
-        f"Importerte {_plural(result.total, 'pasient', 'pasienter')} for "
-        f"{_plural(len(result.parties), 'part', 'parter')}: {result.created} nye, {result.updated} oppdatert, "
-        f"{result.unchanged} uendret"
+        f"Importerte {count(result.total, 'pasient', 'pasienter')} for "
+        f"{count(len(result.parties), 'part', 'parter')}: {counted(result.created, result.updated, result.unchanged)}"
     )
     if replace:
         summary += f", {result.removed} fjernet"
-    out.print(summary + ".", markup=False)
+    say(summary + ".")
 
 
 @patients_app.command("list")
@@ -162,20 +127,12 @@ def patients_list(
     """Vis pasientkatalogen til en part, med maskerte fødselsnumre."""
     from samhandling.services.registers.patients import PatientDirectoryError, list_patients, patient_json
 
-    node = _node()
-    try:
+    with open_node(PatientDirectoryError) as node:
         found = list_patients(node.uow(), party)
-    except PatientDirectoryError as exc:
-        raise UserError(str(exc)) from None
-    finally:
-        node.close()
     if as_json:
-        print(json.dumps([patient_json(e) for e in found], ensure_ascii=False, indent=2))
+        print_json([patient_json(e) for e in found])
         return
     if not found:
-        out.print(f"Parten {party} har ingen pasientkatalog (mottak kontrollerer da ikke ukjent pasient).",
-                  markup=False)
+        say(f"Parten {party} har ingen pasientkatalog (mottak kontrollerer da ikke ukjent pasient).")
         return
-    rows = [["Pasient", "Navn"]] + [[mask_person_id(e.patient_id), e.name or "–"] for e in found]
-    for line in _columns(rows):
-        out.print(line, markup=False)
+    print_table([["Pasient", "Navn"]] + [[mask_person_id(e.patient_id), e.name or "–"] for e in found])

@@ -2,12 +2,13 @@
 communication parties, systems and profiles, the municipalities of the seed, what each can receive (from a CPP
 or CPA), and the journal of every change to the registers; with ``partners certificates …``
 (:mod:`samhandling.cli.registers.certificates`). Registered in ``cli.py``; the use cases are
-:mod:`samhandling.services.registers.partners` and :mod:`samhandling.services.registers.municipalities`.
+:mod:`samhandling.services.registers.partners`, :mod:`~samhandling.services.registers.partner_files`,
+:mod:`~samhandling.services.registers.capabilities`, :mod:`~samhandling.services.registers.cpp` and
+:mod:`samhandling.services.registers.municipalities`.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,14 +26,15 @@ from samhandling.cli.registers.session import (
     NoteOption,
     OutOption,
     changed_by,
+    counted,
     dash,
+    export_data,
     file_source,
     print_json,
     print_table,
     say,
     session,
     show_journal,
-    write_output,
 )
 from samhandling.domain.clock import oslo_today
 from samhandling.domain.registers.agreements import AREA_TEXT, STATUS_TEXT
@@ -104,7 +106,8 @@ def partners_show(
     as_json: JsonOption = False,
 ) -> None:
     """Vis alt registrene vet om en samarbeidspart."""
-    from samhandling.services.registers.partners import get_partner, partner_details_json, receives_summary
+    from samhandling.services.registers.capabilities import receives_summary
+    from samhandling.services.registers.partners import get_partner, partner_details_json
 
     with session() as node:
         details = get_partner(node.uow(), her_id)
@@ -242,7 +245,7 @@ def partners_import(
     as_json: JsonOption = False,
 ) -> None:
     """Importer samarbeidsparter med kommunikasjonspartene deres. Alt kontrolleres først; ved feil lagres ingenting."""
-    from samhandling.services.registers.partners import import_partners
+    from samhandling.services.registers.partner_files import import_partners
 
     with session() as node:
         sources = [file_source(path) for path in files]
@@ -257,9 +260,9 @@ def partners_import(
             "partners": {"created": result.partners_created, "updated": result.partners_updated},
         })
         return
+    parties = counted(len(result.parties_created), len(result.parties_updated), len(result.parties_unchanged))
     say(
-        f"Importerte {count(len(files), 'fil', 'filer')}: kommunikasjonsparter {len(result.parties_created)} nye, "
-        f"{len(result.parties_updated)} oppdatert, {len(result.parties_unchanged)} uendret; samarbeidsparter "
+        f"Importerte {count(len(files), 'fil', 'filer')}: kommunikasjonsparter {parties}; samarbeidsparter "
         f"{len(result.partners_created)} nye, {len(result.partners_updated)} oppdatert."
     )
 
@@ -270,14 +273,9 @@ def partners_export(
     out_file: OutOption = None,
 ) -> None:
     """Eksporter samarbeidspartene (JSON kan importeres igjen med «partners import»)."""
-    from samhandling.services.registers.partners import export_partners_csv, export_partners_json
+    from samhandling.services.registers.partner_files import export_partners_csv, export_partners_json
 
-    with session() as node:
-        if format is DataFormat.CSV:
-            text = export_partners_csv(node.uow())
-        else:
-            text = json.dumps(export_partners_json(node.uow()), ensure_ascii=False, indent=2) + "\n"
-    write_output(text, out_file)
+    export_data(format, out_file, csv=export_partners_csv, json_value=export_partners_json)
 
 
 @partners_app.command("seed")
@@ -300,8 +298,9 @@ def partners_seed(
         print_json({"region": seed.region, "created": result.created, "updated": result.updated,
                     "unchanged": result.unchanged, "removed": result.removed})
         return
-    say(f"Kommuner{' i ' + seed.region if seed.region else ''}: {result.created} nye, {result.updated} oppdatert, "
-        f"{result.unchanged} uendret" + (f", {result.removed} fjernet." if replace else "."))
+    say(f"Kommuner{' i ' + seed.region if seed.region else ''}: "
+        f"{counted(result.created, result.updated, result.unchanged)}"
+        + (f", {result.removed} fjernet." if replace else "."))
 
 
 @partners_app.command("municipalities")
@@ -325,7 +324,7 @@ def partners_import_cpp(
     as_json: JsonOption = False,
 ) -> None:
     """Importer meldingstypene og sertifikatene til en part fra CPP/CPA, eller kommunikasjonsdetaljene."""
-    from samhandling.services.registers.partners import import_cpp
+    from samhandling.services.registers.cpp import import_cpp
 
     with session() as node:
         result = import_cpp(
@@ -341,10 +340,12 @@ def partners_import_cpp(
     if result.partner_import is not None:
         say(f"Importerte kommunikasjonsdetaljene for HER-id {her_id}.")
         return
+    certificates = counted(
+        len(result.certificates_created), len(result.certificates_updated), len(result.certificates_unchanged)
+    )
     say(
         f"Importerte {result.label} for HER-id {her_id}: {result.capabilities} meldingstyper parten kan motta; "
-        f"sertifikater {len(result.certificates_created)} nye, {len(result.certificates_updated)} oppdatert, "
-        f"{len(result.certificates_unchanged)} uendret."
+        f"sertifikater {certificates}."
     )
     if result.certificates_skipped:
         say("Merk: bruken av sertifikatene " + ", ".join(result.certificates_skipped) + " er ukjent; de ble ikke "
@@ -356,4 +357,4 @@ def partners_journal(
     entity: EntityOption = None, key: KeyOption = None, limit: LimitOption = None, as_json: JsonOption = False
 ) -> None:
     """Vis journalen over endringer i registrene (hvem, når, hva)."""
-    show_journal(None, entity, key, limit, as_json)
+    show_journal(entity, key, limit, as_json)

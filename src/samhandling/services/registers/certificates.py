@@ -4,7 +4,7 @@ communication parties, and those about to expire.
 The rules live in :mod:`samhandling.domain.registers.certificates` (usage from the key usage, expiry without a
 successor; HIS 1037:2011). Certificates are read from a PEM or DER file
 (:func:`samhandling.standards.cpp.read_certificates`) or from a CPP or CPA
-(:func:`samhandling.services.registers.partners.import_cpp`), or registered by hand; each change is journaled
+(:func:`samhandling.services.registers.cpp.import_cpp`), or registered by hand; each change is journaled
 (:mod:`samhandling.services.registers.journal`).
 """
 

@@ -29,7 +29,7 @@ def _generate(size_mb: float, path: str) -> None:
 
 
 def _child(path: str, schema_dir: str | None) -> None:
-    from samhandling.domain.registers.parties import Party, PartyKind
+    from samhandling.domain.messaging.parties import Party, PartyKind
     from samhandling.services.messaging.receive import receive_message
     from samhandling.services.messaging.reception import ReceiveOptions
     from samhandling.standards.schemas import SchemaSet

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from samhandling.domain.messaging.parties import Party, PartyKind
 from samhandling.domain.notices.model import Audience, NoticeKind, Varsel, local_moment
 from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
-from samhandling.domain.registers.parties import Party, PartyKind
 from samhandling.domain.registers.partners import PartnerCategory, PartnerProfile
 from samhandling.store.notices.unit_of_work import FakeNoticeUnitOfWork, NoticeUnitOfWork, SqlNoticeUnitOfWork
 from tests.store_fixtures import _engine

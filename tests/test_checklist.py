@@ -36,7 +36,7 @@ from samhandling.domain.checklist.model import (
 from samhandling.domain.checklist.run import CaseOutcome, ChecklistRun, Mark
 from samhandling.domain.checklist.systems import PartySnapshot
 from samhandling.domain.identifiers import synthetic_person_id
-from samhandling.domain.registers.parties import Party
+from samhandling.domain.messaging.parties import Party
 from samhandling.services.checklist.documents import build_document, document_text, missing_parts, with_patient_id
 from samhandling.services.checklist.runs import (
     ChecklistError,

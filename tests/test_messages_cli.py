@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from samhandling.bootstrap import bootstrap
-from samhandling.domain.registers.parties import Party, PartyKind
+from samhandling.domain.messaging.parties import Party, PartyKind
 from samhandling.settings import Settings
 from samhandling.standards.apprec.model import read_apprec
 from samhandling.standards.parsing import parse_xml

@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
+from samhandling.domain.messaging.parties import Party
 from samhandling.domain.monitoring.alerts import AlertState
 from samhandling.domain.monitoring.causes import AlertCause
 from samhandling.domain.monitoring.receipts import ReceiptDeadlines
 from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
-from samhandling.domain.registers.parties import Party
 from samhandling.domain.registers.partners import PartnerCategory, PartnerProfile
 from samhandling.services.messaging.node import NodeParts, run_once
 from samhandling.services.messaging.reception import ReceiveOptions
@@ -411,7 +411,7 @@ def test_per_type_deadlines_and_an_evaluation_at_an_earlier_moment(region: Regio
 
 
 def test_the_partner_is_its_organisation() -> None:
-    from samhandling.domain.registers.parties import Parties
+    from samhandling.domain.messaging.parties import Parties
     from samhandling.services.monitoring.monitor import partner_resolver
 
     partner_of = partner_resolver(Parties([*HOSPITAL, *MUNICIPALITY,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from samhandling.domain.registers.parties import Parties, Party, PartyKind
+from samhandling.domain.messaging.parties import Parties, Party, PartyKind
 from samhandling.services.messaging.send import SendOptions
 from samhandling.services.monitoring.line_test import (
     LINE_TEST_TEXT,

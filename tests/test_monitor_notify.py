@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from samhandling.domain.messaging.parties import Party, PartyKind
 from samhandling.domain.monitoring.alerts import Alert
 from samhandling.domain.monitoring.causes import AlertCause
 from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
-from samhandling.domain.registers.parties import Party, PartyKind
 from samhandling.domain.registers.partners import PartnerProfile
 from samhandling.services.monitoring.metrics import render_metrics
 from samhandling.services.monitoring.notify import (

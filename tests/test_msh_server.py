@@ -35,7 +35,7 @@ from fastapi.testclient import TestClient
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 from sqlalchemy import Engine
 
-from samhandling.domain.registers.parties import Parties, Party, PartyKind
+from samhandling.domain.messaging.parties import Parties, Party, PartyKind
 from samhandling.msh.app import create_app
 from samhandling.msh.tokens import (
     TokenError,

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
+from samhandling.domain.messaging.parties import Party
 from samhandling.domain.monitoring.causes import AlertCause
-from samhandling.domain.registers.parties import Party
 from samhandling.services.messaging import node as node_loop
 from samhandling.services.messaging.delivery_status import update_delivery_status
 from samhandling.services.messaging.node import run_once

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from samhandling.domain.identifiers import her_id_order
-from samhandling.domain.registers.parties import Party, PartyKind
+from samhandling.domain.messaging.parties import Party, PartyKind
 from samhandling.services.registers.parties import (
     PartyImportError,
     PartySource,

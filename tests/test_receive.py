@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
-from samhandling.domain.registers.parties import Party, PartyKind
+from samhandling.domain.messaging.parties import Party, PartyKind
 from samhandling.services.messaging.receive import receive_message
 from samhandling.services.messaging.reception import Disposition, ReceiveOptions
 from samhandling.standards import msghead

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from samhandling.domain.messaging.parties import Party, PartyKind
 from samhandling.domain.registers.agreements import Agreement, AgreementArea, AgreementStatus
 from samhandling.domain.registers.certificates import Certificate, CertificateUsage
 from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
-from samhandling.domain.registers.parties import Party, PartyKind
 from samhandling.domain.registers.partners import (
     HIDDEN,
     Action,

@@ -11,7 +11,7 @@ import pytest
 
 from samhandling.domain.identifiers import synthetic_person_id
 from samhandling.domain.messaging.messages import Direction, MessageState
-from samhandling.domain.registers.parties import Party, PartyKind
+from samhandling.domain.messaging.parties import Party, PartyKind
 from samhandling.services.messaging.node import NodeParts, run_once
 from samhandling.services.messaging.outbox import deliver_due
 from samhandling.services.messaging.reception import ReceiveOptions
@@ -83,7 +83,7 @@ def queued(new_uow: Callable[[], UnitOfWork]) -> list:  # type: ignore[type-arg]
 
 
 def test_address_follows_the_register_down_to_the_person() -> None:
-    from samhandling.domain.registers.parties import Parties
+    from samhandling.domain.messaging.parties import Parties
 
     parties = Parties(HOSPITAL)
     org = address(parties, "8102")

@@ -35,8 +35,8 @@ from samhandling.domain.messaging.messages import (
     StoredMessage,
     can_move,
 )
+from samhandling.domain.messaging.parties import Parties, Party, PartyKind
 from samhandling.domain.privacy import redact_person_ids
-from samhandling.domain.registers.parties import Parties, Party, PartyKind
 from samhandling.settings import Settings
 from samhandling.store.database import (
     current_revision,

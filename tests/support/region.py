@@ -16,7 +16,7 @@ from pathlib import Path
 import uvicorn
 from sqlalchemy import Engine
 
-from samhandling.domain.registers.parties import Parties, Party
+from samhandling.domain.messaging.parties import Parties, Party
 from samhandling.msh.app import create_app
 from samhandling.msh.tokens import issue_token
 from samhandling.services.messaging.delivery_status import update_delivery_status

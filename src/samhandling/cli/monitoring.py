@@ -17,8 +17,8 @@ import typer
 from samhandling.bootstrap import ConfigurationError, Node, bootstrap
 from samhandling.cli.common import UserError, err, norwegian_to_iso, out, settings
 from samhandling.domain.calendar import OSLO
+from samhandling.domain.messaging.parties import Parties
 from samhandling.domain.monitoring.alerts import Alert, AlertTransitionError
-from samhandling.domain.registers.parties import Parties
 from samhandling.services.messaging.node import NodeParts
 from samhandling.services.monitoring.daily_report import build_daily_report, line_test_json, report_json, report_text
 from samhandling.services.monitoring.line_test import LineTestError

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from samhandling.cli.common import UserError, out, read_file, settings
-from samhandling.domain.registers.parties import Parties
+from samhandling.domain.messaging.parties import Parties
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

@@ -24,8 +24,8 @@ from rich.table import Table
 
 from samhandling.demo.codec import demo_patient
 from samhandling.domain.identifiers import synthetic_person_id
+from samhandling.domain.messaging.parties import Party, PartyKind
 from samhandling.domain.privacy import mask_person_id
-from samhandling.domain.registers.parties import Party, PartyKind
 from samhandling.msh.region import (
     MessageServer,
     RegionError,

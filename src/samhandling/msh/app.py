@@ -18,7 +18,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from samhandling.domain.registers.parties import Parties
+from samhandling.domain.messaging.parties import Parties
 from samhandling.msh.api_models import MAX_REQUEST_BYTES
 from samhandling.msh.auth import Server
 from samhandling.msh.errors import InternalErrors, exception_handlers

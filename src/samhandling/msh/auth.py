@@ -19,7 +19,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
-from samhandling.domain.registers.parties import Parties
+from samhandling.domain.messaging.parties import Parties
 from samhandling.msh.api_models import message_id_param
 from samhandling.msh.errors import ApiError
 from samhandling.msh.storage import Delivery, MessageServerRepository, ServerMessage

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from samhandling.domain.registers.parties import Party
+from samhandling.domain.messaging.parties import Party
 from samhandling.msh.tokens import issue_token, load_or_create_secret
 
 READY_LINE = "Meldingstjeneren lytter på "

@@ -10,7 +10,7 @@ always has one, it never changes). Two forms of its data contract are read, both
   ``GenericFault/ErrorCode`` is ``InvalidHerIdSupplied``;
 - a bare ``CommunicationParty`` element, as a CPP's communication details hold it.
 
-What is mapped to a :class:`~samhandling.domain.registers.parties.Party`: ``HerId``; ``ParentHerId``, where ``-1``
+What is mapped to a :class:`~samhandling.domain.messaging.parties.Party`: ``HerId``; ``ParentHerId``, where ``-1``
 marks a
 party with nothing above it; the name, ``DisplayName`` where the register has one, otherwise ``Name`` (the
 register's own ``ParentName`` of a party below uses the display name); the kind, from the ``Type`` element
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from samhandling.domain.registers.parties import Party, PartyKind
+from samhandling.domain.messaging.parties import Party, PartyKind
 from samhandling.domain.text import cut
 from samhandling.standards.parsing import DEFAULT_MAX_BYTES, parse_xml
 

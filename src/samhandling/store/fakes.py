@@ -27,8 +27,8 @@ from samhandling.domain.messaging.messages import (
     StoredMessage,
     can_move,
 )
+from samhandling.domain.messaging.parties import Parties, Party, PartyKind
 from samhandling.domain.privacy import redact_person_ids
-from samhandling.domain.registers.parties import Parties, Party, PartyKind
 from samhandling.store.checklist.repositories import FakeChecklist, StoredRun
 from samhandling.store.deviations.repository import FakeDeviationRepository
 from samhandling.store.incidents.repository import FakeIncidentRepository

@@ -10,8 +10,8 @@ import typer
 
 from samhandling.cli.common import UserError, out, read_file
 from samhandling.cli.registers.session import counted, open_node, print_json, print_table, say
+from samhandling.domain.messaging.parties import Party, PartyKind
 from samhandling.domain.privacy import mask_person_id
-from samhandling.domain.registers.parties import Party, PartyKind
 from samhandling.services.messaging.presentation import count
 
 parties_app = typer.Typer(

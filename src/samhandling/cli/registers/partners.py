@@ -37,9 +37,9 @@ from samhandling.cli.registers.session import (
     show_journal,
 )
 from samhandling.domain.clock import oslo_today
+from samhandling.domain.messaging.parties import PartyKind
 from samhandling.domain.registers.agreements import AREA_TEXT, STATUS_TEXT
 from samhandling.domain.registers.contacts import PURPOSE_TEXT
-from samhandling.domain.registers.parties import PartyKind
 from samhandling.domain.registers.partners import CATEGORY_TEXT, Entity, PartnerCategory
 from samhandling.services.messaging.presentation import count
 

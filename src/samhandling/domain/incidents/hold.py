@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from samhandling.domain.identifiers import HerId
-from samhandling.domain.registers.parties import Party
+from samhandling.domain.messaging.parties import Party
 
 ALL = "*"
 """The target of a hold on the whole transport."""

@@ -1,7 +1,7 @@
 """The registers of the cooperation: partners, municipalities, and the journal of changes to them.
 
 A *partner* is an organisation in the cooperation (the hospital trust, a municipality, a legekontor). It is a
-communication party (:class:`~samhandling.domain.registers.parties.Party`, keyed by HER-id) with a *partner
+communication party (:class:`~samhandling.domain.messaging.parties.Party`, keyed by HER-id) with a *partner
 profile*: what the cooperation needs to know beyond the address register (organisation number, the mail domain of
 its standard contact address, its EPJ system and communication module with versions, active or not). Its services
 and persons are the parties below it in the HER-id tree; there is no second copy of them. The contact points

@@ -17,7 +17,7 @@ from pathlib import Path
 from samhandling.domain.checklist.definition import Checklist, ChecklistFormatError, planned_sends, read_checklist
 from samhandling.domain.checklist.model import Receiver, Side
 from samhandling.domain.checklist.systems import PartySnapshot
-from samhandling.domain.registers.parties import Parties, Party, PartyKind
+from samhandling.domain.messaging.parties import Parties, Party, PartyKind
 from samhandling.domain.registers.partners import CATEGORY_TEXT, PartnerCategory
 from samhandling.store.unit_of_work import UnitOfWork
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from samhandling.domain.registers.parties import Parties, PartyKind
+from samhandling.domain.messaging.parties import Parties, PartyKind
 from samhandling.standards.msghead import HealthcareProfessional, MsgHead, Organisation, her_ident, party
 
 

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from samhandling.domain.clock import echoed, message_time
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
-from samhandling.domain.registers.parties import Parties
+from samhandling.domain.messaging.parties import Parties
 from samhandling.services.messaging.addressing import Recipient, local_recipients, organisation_for, receiver_her_ids
 from samhandling.services.messaging.apprecs import (
     UNKNOWN_STANDARD_APPREC_VERSION,

@@ -21,7 +21,7 @@ from typing import Any
 
 from samhandling.domain.clock import message_time, utc_now
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
-from samhandling.domain.registers.parties import Parties, PartyKind
+from samhandling.domain.messaging.parties import Parties, PartyKind
 from samhandling.standards.dialogmelding.builders import avvik, foresporsel, notat, svar_pa_foresporsel
 from samhandling.standards.dialogmelding.codes import (
     PASIENTEN_MOTTAR_IKKE_KOMMUNALE_TJENESTER,

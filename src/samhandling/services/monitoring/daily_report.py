@@ -16,11 +16,11 @@ from typing import Any
 
 from samhandling.domain.clock import as_utc, utc_now
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
+from samhandling.domain.messaging.parties import Parties
 from samhandling.domain.monitoring.alerts import Alert
 from samhandling.domain.monitoring.causes import AlertCause
 from samhandling.domain.monitoring.findings import Finding
 from samhandling.domain.privacy import redact_person_ids
-from samhandling.domain.registers.parties import Parties
 from samhandling.services.monitoring.monitor import MonitorConfig, OverdueMessage, partner_resolver, status
 from samhandling.store.monitoring.values import LineTest
 from samhandling.store.unit_of_work import UnitOfWork

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from samhandling.domain.clock import as_utc, utc_now
 from samhandling.domain.messaging.messages import MessageState
-from samhandling.domain.registers.parties import Parties, PartyKind
+from samhandling.domain.messaging.parties import Parties, PartyKind
 from samhandling.services.messaging.node import NodeParts, fetch
 from samhandling.services.messaging.outbox import deliver_due
 from samhandling.services.messaging.send import SendOptions, SendRefusedError, submit_document

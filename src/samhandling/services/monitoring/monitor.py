@@ -32,6 +32,7 @@ from samhandling.domain.clock import as_utc, utc_now
 from samhandling.domain.deviations.deviation import DeviationStatus
 from samhandling.domain.deviations.overdue import evaluate_overdue_measures
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
+from samhandling.domain.messaging.parties import Parties
 from samhandling.domain.monitoring.alerts import Alert, reconcile
 from samhandling.domain.monitoring.alerts import acknowledge as acknowledge_rule
 from samhandling.domain.monitoring.alerts import resolve as resolve_rule
@@ -53,7 +54,6 @@ from samhandling.domain.monitoring.transport import (
     evaluate_stopped,
 )
 from samhandling.domain.registers.certificates import expiring
-from samhandling.domain.registers.parties import Parties
 from samhandling.services.incidents.holds import held_message_ids
 from samhandling.services.monitoring.notify import MailRun, NotifyConfig, deliver_mails, queue_alert_mail
 from samhandling.standards.apprec.codes import ERROR_CODES

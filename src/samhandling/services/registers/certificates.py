@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from samhandling.domain.clock import utc_now
+from samhandling.domain.messaging.parties import Party
 from samhandling.domain.registers.certificates import (
     DEFAULT_WINDOW_DAYS,
     Certificate,
@@ -21,7 +22,6 @@ from samhandling.domain.registers.certificates import (
     ExpiryNotice,
     expiring,
 )
-from samhandling.domain.registers.parties import Party
 from samhandling.domain.registers.partners import Entity
 from samhandling.services.registers.journal import RegisterInputError, record_change
 from samhandling.services.registers.parties import PartySource

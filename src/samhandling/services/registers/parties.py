@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from samhandling.domain.registers.parties import Parties, Party, PartyKind
+from samhandling.domain.messaging.parties import Parties, Party, PartyKind
 from samhandling.standards.adresseregister import RegisterError, looks_like_xml, read_register
 from samhandling.standards.parsing import DEFAULT_MAX_BYTES
 from samhandling.store.unit_of_work import UnitOfWork

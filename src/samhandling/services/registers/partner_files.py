@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from samhandling.domain.clock import utc_now
-from samhandling.domain.registers.parties import Parties, Party
+from samhandling.domain.messaging.parties import Parties, Party
 from samhandling.domain.registers.partners import Entity, PartnerCategory, PartnerProfile
 from samhandling.services.registers.capabilities import receives_summary
 from samhandling.services.registers.files import csv_cell, looks_like_json_object, read_json, write_csv

@@ -17,10 +17,10 @@ from datetime import date, datetime
 from typing import Any
 
 from samhandling.domain.clock import utc_now
+from samhandling.domain.messaging.parties import Parties, Party, PartyKind
 from samhandling.domain.registers.agreements import Agreement
 from samhandling.domain.registers.certificates import Certificate
 from samhandling.domain.registers.contacts import ContactPoint, fold
-from samhandling.domain.registers.parties import Parties, Party, PartyKind
 from samhandling.domain.registers.partners import (
     Entity,
     MessageCapability,

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
-from samhandling.domain.registers.parties import Parties, Party, PartyKind
+from samhandling.domain.messaging.parties import Parties, Party, PartyKind
 from samhandling.store.messaging.tables import parties
 
 

@@ -136,7 +136,7 @@ def test_the_partner_is_told_about_a_deviation_by_its_troubleshooting_contact_wi
         title="Innleggelsesrapport uten legemidler", description="Rapporten manglet legemiddellisten.",
         category=DeviationCategory.CONTENT_ERROR, partner_her_ids=(GJOVIK,)), by="kari", now=NOW)
     assert deviation.id is not None
-    told, _ = tell_partner(notice_uow(), deviation.id, config, by="kari", now=NOW)
+    told, _ = tell_partner(notice_uow(), deviation.id, organisation=config.organisation, by="kari", now=NOW)
     deliver_notices(notice_uow, config, now=lambda: NOW)
     (mail,) = smtp.mails
     assert mail.rcpt_tos == ["feil@gjovik.kommune.test"]
@@ -144,4 +144,5 @@ def test_the_partner_is_told_about_a_deviation_by_its_troubleshooting_contact_wi
     assert [(t.to, t.by) for t in told.told] == [("feil@gjovik.kommune.test", "kari")]
     assert_no_person_ids(smtp.mails)
     with pytest.raises(DeviationError, match="ikke noe kontaktpunkt for feilsøking"):
-        tell_partner(notice_uow(), deviation.id, config, by="kari", now=NOW, partner_her_id=HAMAR)
+        tell_partner(notice_uow(), deviation.id, organisation=config.organisation, by="kari", now=NOW,
+                     partner_her_id=HAMAR)

@@ -253,8 +253,8 @@ def deviations_tell_partner(
     node = bootstrap(settings())
     try:
         config = node.notice_config()
-        deviation, mails = tell_partner(node.notices_uow(), deviation_id, config, by=changed_by(by), now=utc_now(),
-                                        partner_her_id=partner)
+        deviation, mails = tell_partner(node.notices_uow(), deviation_id, organisation=config.organisation,
+                                        by=changed_by(by), now=utc_now(), partner_her_id=partner)
         run = deliver_notices(node.notices_uow, config, now=utc_now)
     except DeviationError as exc:
         raise UserError(str(exc).rstrip(".")) from None

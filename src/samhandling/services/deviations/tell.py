@@ -10,7 +10,6 @@ from datetime import datetime
 from samhandling.domain.clock import as_utc
 from samhandling.domain.deviations.deviation import Deviation, DeviationError, partner_mail, record_told
 from samhandling.domain.registers.contacts import ContactPurpose
-from samhandling.services.notices.config import NoticeConfig
 from samhandling.store.mail.repository import OutgoingMail
 from samhandling.store.notices.unit_of_work import NoticeUnitOfWork
 
@@ -19,10 +18,10 @@ log = logging.getLogger(__name__)
 TOPIC = "deviation"
 
 
-def tell_partner(uow: NoticeUnitOfWork, deviation_id: int, config: NoticeConfig, *, by: str, now: datetime,
+def tell_partner(uow: NoticeUnitOfWork, deviation_id: int, *, organisation: str, by: str, now: datetime,
                  partner_her_id: str | None = None) -> tuple[Deviation, list[OutgoingMail]]:
     """Store the mail to each named partner's troubleshooting contact (the deviation's partners, or the one
-    given), and record on the deviation who was told."""
+    given), signed by our ``organisation``, and record on the deviation who was told."""
     now = as_utc("now", now)
     with uow:
         deviation = uow.deviations.get(deviation_id)
@@ -39,7 +38,7 @@ def tell_partner(uow: NoticeUnitOfWork, deviation_id: int, config: NoticeConfig,
                                      "(samhandling contacts gaps).")
             party = uow.parties.get(her_id)
             subject, body = partner_mail(deviation, partner_name=party.name if party else f"HER-id {her_id}",
-                                         own_name=config.organisation)
+                                         own_name=organisation)
             sequence = len(deviation.told)
             mails.append(uow.mail.add(OutgoingMail(
                 key=f"{TOPIC}:{deviation_id}:{sequence}:{contact.email.lower()}", topic=TOPIC, ref=str(deviation_id),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.engine import Row
@@ -20,18 +20,16 @@ from samhandling.domain.checklist.model import CaseResult, RunMode, Side, Trigge
 from samhandling.domain.checklist.run import CaseOutcome, ChecklistRun
 from samhandling.domain.checklist.systems import PartySnapshot
 from samhandling.store.checklist.tables import checklist_cases, checklist_runs
-
-if TYPE_CHECKING:
-    from samhandling.store.fakes import FakeStore
+from samhandling.store.errors import DuplicateError, UnknownError
 
 
-class DuplicateRunError(Exception):
+class DuplicateRunError(DuplicateError):
     def __init__(self, run_id: str) -> None:
         super().__init__(f"Kjøringen {run_id} er lagret fra før.")
         self.run_id = run_id
 
 
-class UnknownRunError(LookupError):
+class UnknownRunError(UnknownError):
     def __init__(self, run_id: str) -> None:
         super().__init__(f"Ingen kjøring av sjekklisten med id {run_id}.")
         self.run_id = run_id
@@ -211,10 +209,17 @@ class SqlChecklist:
 # --- in memory -----------------------------------------------------------------------------------------
 
 
+class ChecklistData(Protocol):
+    """What this fake reads and writes of the in-memory store (the unit of work's ``FakeStore`` has it all;
+    a snapshot replaces its containers, so the fake looks them up on each call)."""
+
+    checklist_runs: dict[str, StoredRun]
+
+
 class FakeChecklist:
     """Runs in memory, in :attr:`samhandling.store.fakes.FakeStore.checklist_runs` (snapshotted with the store)."""
 
-    def __init__(self, store: FakeStore) -> None:
+    def __init__(self, store: ChecklistData) -> None:
         self._store = store
 
     def add(self, run: ChecklistRun, report: dict[str, Any]) -> None:

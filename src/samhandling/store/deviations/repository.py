@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.engine import Row
@@ -25,12 +25,10 @@ from samhandling.domain.deviations.deviation import (
     PartnerTold,
 )
 from samhandling.store.deviations.tables import deviation_measures, deviation_told, deviations
-
-if TYPE_CHECKING:
-    from samhandling.store.fakes import FakeStore
+from samhandling.store.errors import UnknownError
 
 
-class UnknownDeviationError(LookupError):
+class UnknownDeviationError(UnknownError):
     def __init__(self, deviation_id: int) -> None:
         super().__init__(f"Ingen avvik med nummer {deviation_id}.")
         self.deviation_id = deviation_id
@@ -164,10 +162,19 @@ def _deviation(row: Row[Any], measures: tuple[Measure, ...], told: tuple[Partner
 # --- in memory -----------------------------------------------------------------------------------------
 
 
+class DeviationData(Protocol):
+    """What this fake reads and writes of the in-memory store (the unit of work's ``FakeStore`` has it all;
+    a snapshot replaces its containers, so the fake looks them up on each call)."""
+
+    deviations: dict[int, Deviation]
+
+    def new_id(self, kind: str) -> int: ...
+
+
 class FakeDeviationRepository:
     """Deviations in :attr:`FakeStore.deviations` (snapshotted with the store)."""
 
-    def __init__(self, store: FakeStore) -> None:
+    def __init__(self, store: DeviationData) -> None:
         self._store = store
 
     def add(self, deviation: Deviation) -> Deviation:

@@ -25,16 +25,19 @@ from samhandling.domain.incidents.incident import (
     IncidentUpdate,
     PhoneCall,
 )
+from samhandling.domain.messaging.messages import StoredMessage
+from samhandling.domain.messaging.parties import Party
+from samhandling.store.errors import UnknownError
 from samhandling.store.incidents.holding import covers
 from samhandling.store.incidents.tables import holds, incident_calls, incident_updates, incidents
+from samhandling.store.messaging.outbox import OutboxItem
 from samhandling.store.messaging.tables import messages, outbox
 
 if TYPE_CHECKING:
     from samhandling.domain.messaging.messages import StoredMessage
-    from samhandling.store.fakes import FakeStore
 
 
-class UnknownIncidentError(LookupError):
+class UnknownIncidentError(UnknownError):
     def __init__(self, incident_id: int) -> None:
         super().__init__(f"Ingen hendelse med nummer {incident_id}.")
         self.incident_id = incident_id
@@ -206,10 +209,23 @@ def _hold(row: Row[Any]) -> Hold:
 # --- in memory -----------------------------------------------------------------------------------------
 
 
+class IncidentData(Protocol):
+    """What this fake reads and writes of the in-memory store (the unit of work's ``FakeStore`` has it all;
+    a snapshot replaces its containers, so the fake looks them up on each call)."""
+
+    holds: dict[str, Hold]
+    incidents: dict[int, Incident]
+    messages: dict[int, StoredMessage]
+    outbox: dict[int, OutboxItem]
+    parties: dict[str, Party]
+
+    def new_id(self, kind: str) -> int: ...
+
+
 class FakeIncidentRepository:
     """Incidents in :attr:`FakeStore.incidents` and holds in :attr:`FakeStore.holds` (snapshotted with it)."""
 
-    def __init__(self, store: FakeStore) -> None:
+    def __init__(self, store: IncidentData) -> None:
         self._store = store
 
     def add(self, incident: Incident) -> Incident:

@@ -22,11 +22,12 @@ from samhandling.domain.messaging.messages import (
     outgoing_address_problem,
 )
 from samhandling.domain.privacy import redact_person_ids
+from samhandling.store.errors import DuplicateError, UnknownError
 
 MAX_ERROR_TEXT = 2000
 
 
-class DuplicateMessageError(Exception):
+class DuplicateMessageError(DuplicateError):
     """The same MsgId from the same sender to the same recipient (and direction) is stored already."""
 
     def __init__(self, existing_id: int) -> None:
@@ -34,7 +35,7 @@ class DuplicateMessageError(Exception):
         self.existing_id = existing_id
 
 
-class UnknownMessageError(LookupError):
+class UnknownMessageError(UnknownError):
     def __init__(self, message_id: int) -> None:
         super().__init__(f"Ingen lagret melding med id {message_id}.")
         self.message_id = message_id

@@ -15,16 +15,17 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from samhandling.domain.messaging.parties import Parties, Party, PartyKind
+from samhandling.store.errors import DuplicateError, UnknownError
 from samhandling.store.messaging.tables import parties
 
 
-class DuplicatePartyError(Exception):
+class DuplicatePartyError(DuplicateError):
     def __init__(self, her_id: str) -> None:
         super().__init__(f"Kommunikasjonsparten med HER-id {her_id} finnes allerede.")
         self.her_id = her_id
 
 
-class UnknownPartyError(LookupError):
+class UnknownPartyError(UnknownError):
     def __init__(self, her_id: str) -> None:
         super().__init__(f"Ingen kommunikasjonspart med HER-id {her_id}.")
         self.her_id = her_id

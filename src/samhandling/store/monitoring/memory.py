@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from samhandling.domain.clock import as_utc
 from samhandling.domain.messaging.messages import Direction, MessageState, StoredMessage
@@ -15,6 +15,7 @@ from samhandling.domain.monitoring.receipts import WAITING_FOR_RECEIPT
 from samhandling.domain.monitoring.transport import PendingSend, QueueSample
 from samhandling.domain.privacy import redact_person_ids
 from samhandling.store.messaging.messages import clean_error
+from samhandling.store.messaging.outbox import OutboxItem
 from samhandling.store.monitoring import repository
 from samhandling.store.monitoring.repository import (
     FINAL_PROBLEM_STATES,
@@ -31,9 +32,6 @@ from samhandling.store.monitoring.values import (
     MonitorMail,
     TransportAttempt,
 )
-
-if TYPE_CHECKING:
-    from samhandling.store.fakes import FakeStore
 
 
 class MonitorData:
@@ -54,10 +52,19 @@ class MonitorData:
         return self.last_id
 
 
+class MonitoringData(Protocol):
+    """What this fake reads and writes of the in-memory store (the unit of work's ``FakeStore`` has it all;
+    a snapshot replaces its containers, so the fake looks them up on each call)."""
+
+    messages: dict[int, StoredMessage]
+    monitor: MonitorData
+    outbox: dict[int, OutboxItem]
+
+
 class FakeMonitorRepository:
     """The monitor repository in memory, on a :class:`samhandling.store.fakes.FakeStore`."""
 
-    def __init__(self, store: FakeStore) -> None:
+    def __init__(self, store: MonitoringData) -> None:
         self._store = store
 
     @property

@@ -21,6 +21,7 @@ from samhandling.domain.monitoring.alerts import Alert
 from samhandling.domain.monitoring.causes import AlertCause
 from samhandling.domain.monitoring.findings import AlertKey
 from samhandling.domain.monitoring.transport import PendingSend, QueueSample
+from samhandling.store.errors import DuplicateError, UnknownError
 from samhandling.store.monitoring.values import AttemptKind, LineTest, MessageCount, MonitorMail, TransportAttempt
 
 KEEP_ATTEMPTS = 200
@@ -40,7 +41,7 @@ INCOMING_PROBLEM_STATES = (MessageState.REJECTED, MessageState.UNANSWERABLE, Mes
 MsgId used again)."""
 
 
-class DuplicateOpenAlertError(Exception):
+class DuplicateOpenAlertError(DuplicateError):
     """An open alert for the same cause and partner exists already (another evaluation opened it)."""
 
     def __init__(self, key: AlertKey) -> None:
@@ -49,7 +50,7 @@ class DuplicateOpenAlertError(Exception):
         self.key = key
 
 
-class UnknownAlertError(LookupError):
+class UnknownAlertError(UnknownError):
     def __init__(self, alert_id: int) -> None:
         super().__init__(f"Fant ikke varsel {alert_id}.")
         self.alert_id = alert_id

@@ -7,9 +7,10 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from samhandling.domain.identifiers import her_id_order
+from samhandling.domain.messaging.parties import Party
 from samhandling.domain.registers.agreements import Agreement, AgreementArea, AgreementDocument
 from samhandling.domain.registers.certificates import Certificate
 from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
@@ -30,9 +31,6 @@ from samhandling.store.registers.repositories import (
     UnknownPartnerError,
 )
 
-if TYPE_CHECKING:
-    from samhandling.store.fakes import FakeStore
-
 
 class RegisterData:
     """What the fake registers hold. ``RegisterData(other)`` is a snapshot of ``other`` (values are frozen), so
@@ -52,7 +50,7 @@ class RegisterData:
 
 
 class _Fake:
-    def __init__(self, store: FakeStore) -> None:
+    def __init__(self, store: RegisterStore) -> None:
         self._store = store
 
     @property
@@ -206,10 +204,20 @@ class FakeRegisterJournal(_Fake):
         return found[len(found) - limit :] if limit > 0 else []
 
 
+class RegisterStore(Protocol):
+    """What this fake reads and writes of the in-memory store (the unit of work's ``FakeStore`` has it all;
+    a snapshot replaces its containers, so the fake looks them up on each call)."""
+
+    parties: dict[str, Party]
+    registers: RegisterData
+
+    def new_id(self, kind: str) -> int: ...
+
+
 class FakeRegisters:
     """The register repositories in memory, on a :class:`samhandling.store.fakes.FakeStore`."""
 
-    def __init__(self, store: FakeStore) -> None:
+    def __init__(self, store: RegisterStore) -> None:
         self.municipalities = FakeMunicipalities(store)
         self.partners = FakePartners(store)
         self.contacts = FakeContacts(store)

@@ -8,16 +8,13 @@ from __future__ import annotations
 import builtins
 from collections import defaultdict
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from sqlalchemy import Connection, and_, or_, select
 
-from samhandling.domain.messaging.messages import Direction
+from samhandling.domain.messaging.messages import Direction, JournalEntry, StoredMessage
 from samhandling.domain.statistics.figures import MessageFacts, facts_from
 from samhandling.store.messaging.tables import journal, messages
-
-if TYPE_CHECKING:
-    from samhandling.store.fakes import FakeStore
 
 COUNTED_MOVES = ("sent", "receipt_ok", "receipt_rejected")
 
@@ -64,8 +61,16 @@ class SqlStatisticsRepository:
         return [f for f in found if f is not None]
 
 
+class StatisticsData(Protocol):
+    """What this fake reads and writes of the in-memory store (the unit of work's ``FakeStore`` has it all;
+    a snapshot replaces its containers, so the fake looks them up on each call)."""
+
+    journal: list[JournalEntry]
+    messages: dict[int, StoredMessage]
+
+
 class FakeStatisticsRepository:
-    def __init__(self, store: FakeStore) -> None:
+    def __init__(self, store: StatisticsData) -> None:
         self._store = store
 
     def facts(self, start: datetime, end: datetime, *, msg_type: str | None = None,

@@ -1,4 +1,4 @@
-"""``samhandling checklist`` as a user meets it: a real process, with only the two parties in the register.
+"""``samhandling checklist`` as a user meets it, with only the two parties in the register.
 
 The run sets up both sides itself (two nodes and a local message server on a free port), writes the PDF
 report and one XML file per message and AppRec, and stores the run; ``history``, ``show``, ``mark``,
@@ -61,7 +61,7 @@ def test_a_full_run_from_the_command_line_with_report_evidence_history_and_cover
     pdf, evidence = tmp_path / "rapport.pdf", tmp_path / "bevis"
     result = run("checklist", "run", "--hospital", "8100", "--municipality", "8200", "--trigger", "kommunikasjonsmodul",
                  "--tester-hospital", "Pål Håland", "--tester-municipality", "Gøril Sæther", "--json",
-                 "--report", str(pdf), "--evidence", str(evidence), home=home, schema_dir=schema_dir, timeout=240)
+                 "--report", str(pdf), "--evidence", str(evidence), home=home, schema_dir=schema_dir)
     assert result.returncode == 0, result.stderr
     assert examples.PATIENT_FNR not in result.stdout + result.stderr
     output = json.loads(result.stdout)

@@ -9,7 +9,7 @@ from samhandling.standards.apprec import read_apprec
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.schemas import SchemaSet
 from samhandling.standards.validation import validate_message
-from tests.test_cli import run
+from tests.test_cli import run, run_process
 
 
 def test_demo_writes_valid_messages_and_receipts(schema_dir: Path, schemas: SchemaSet, tmp_path: Path) -> None:
@@ -44,7 +44,7 @@ def test_region_demo_exchanges_messages_and_leaves_the_server_running(schema_dir
     import os
     import signal
 
-    result = run("demo", home=tmp_path, schema_dir=schema_dir, timeout=300)
+    result = run_process("demo", home=tmp_path, schema_dir=schema_dir, timeout=300)
     try:
         assert result.returncode == 0, result.stderr
         text = result.stdout

@@ -1,4 +1,5 @@
-"""``samhandling notices`` and ``freeze`` as a user meets them, as real processes: partners and contact points
+"""``samhandling notices`` and ``freeze`` as a user meets them (in process; the sender
+that is killed and the web server as real processes): partners and contact points
 from the registers, a notice refused by the one-week rule and the freeze calendar (changing nothing), sent over
 a real SMTP server, acknowledged by hand; freeze periods imported from CSV and iCalendar; and no double mail
 when the sender is killed (SIGKILL) in the middle of sending."""

@@ -16,6 +16,11 @@ from samhandling.standards.schemas import SchemaSet
 
 pytest_plugins = ["tests.store_fixtures"]
 
+# Rich's consoles (samhandling.cli.common) keep the width that COLUMNS says when they are made, at import; pytest-xdist
+# sets COLUMNS in its workers. Each command in a test gets its width from tests/support/cli.py, as from a terminal.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
+
 REPO = Path(__file__).resolve().parent.parent
 CONFORMANCE = Path(os.environ.get("SAMHANDLING_CONFORMANCE_DIR", REPO.parent / "shared" / "conformance"))
 

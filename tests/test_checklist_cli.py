@@ -13,6 +13,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from samhandling.standards.plo import examples
 from tests.test_cli import run
 
@@ -50,6 +52,7 @@ def pdf_text(pdf: Path, html: Path) -> str:
     return " ".join(" ".join(texts).split())
 
 
+@pytest.mark.process
 def test_a_full_run_from_the_command_line_with_report_evidence_history_and_coverage(
     tmp_path: Path, schema_dir: Path
 ) -> None:

@@ -193,6 +193,7 @@ def test_an_unreachable_database_is_one_line_without_the_password(tmp_path: Path
 # --- the entry points as real processes (one smoke test each) ---------------------------------------
 
 
+@pytest.mark.process
 def test_python_dash_m_samhandling_runs_a_command_and_says_a_fault_in_one_line(samples_dir: Path, schema_dir: Path,
                                                                                tmp_path: Path) -> None:
     result = run_process("validate", str(samples_dir / INNLAGT), home=tmp_path, schema_dir=schema_dir)
@@ -203,6 +204,7 @@ def test_python_dash_m_samhandling_runs_a_command_and_says_a_fault_in_one_line(s
         f"Feil: {tmp_path / 'finnes-ikke.xml'}: filen finnes ikke"]
 
 
+@pytest.mark.process
 def test_the_samhandling_console_script_runs_a_command(samples_dir: Path, tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("samhandling")
     if not script.exists():

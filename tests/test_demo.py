@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from samhandling.demo.codec import demo_patient
 from samhandling.standards.apprec import read_apprec
 from samhandling.standards.parsing import parse_xml
@@ -40,6 +42,7 @@ def test_demo_writes_valid_messages_and_receipts(schema_dir: Path, schemas: Sche
     assert innlagt.msg_info.conversation_ref.ref_to_parent == rapport.msg_id
 
 
+@pytest.mark.process
 def test_region_demo_exchanges_messages_and_leaves_the_server_running(schema_dir: Path, tmp_path: Path) -> None:
     import os
     import signal

@@ -158,6 +158,7 @@ def test_status_run_alerts_and_report_with_now(homes: tuple[Home, Home], tmp_pat
 
 
 @needs_real_thread_waits
+@pytest.mark.process
 def test_ping_through_real_nodes_succeeds_and_fails(homes: tuple[Home, Home], smtp: SmtpCatcher) -> None:
     hospital, municipality = homes
     partner = municipality.start_node()
@@ -182,6 +183,7 @@ def test_ping_through_real_nodes_succeeds_and_fails(homes: tuple[Home, Home], sm
 
 
 @needs_real_thread_waits
+@pytest.mark.process
 def test_the_node_serves_metrics_and_mails_from_its_monitor_step(homes: tuple[Home, Home], smtp: SmtpCatcher
                                                                  ) -> None:
     hospital, _ = homes

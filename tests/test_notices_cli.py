@@ -159,6 +159,7 @@ def stalling() -> Iterator[tuple[str, Stalling]]:
     controller.stop()
 
 
+@pytest.mark.process
 def test_no_double_mail_after_sigkill_during_sending(home: Path, stalling: tuple[str, Stalling]) -> None:
     url, inbox = stalling
     closed = f"smtp://127.0.0.1:{free_port()}"
@@ -192,6 +193,7 @@ def test_no_double_mail_after_sigkill_during_sending(home: Path, stalling: tuple
     assert len(inbox.mails) == 3
 
 
+@pytest.mark.process
 def test_samhandling_web_serves_the_change_channel(home: Path) -> None:
     import time
 

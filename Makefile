@@ -29,11 +29,15 @@ demo-stop:
 	@if [ -f $(DEMO_HOME)/demo-region/msh.pid ]; then kill $$(cat $(DEMO_HOME)/demo-region/msh.pid) 2>/dev/null || true; \
 	  rm -f $(DEMO_HOME)/demo-region/msh.pid; echo "Meldingstjeneren er stoppet."; fi
 
+# The tests on two workers (pytest-xdist; the machine has 2 cores): each worker has its own PostgreSQL database and
+# tmp folders, and every server listens on a free port. PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= 2
+
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 # The suite at three moments that have broken tests before (GUIDE: "the suite must pass on a Friday at 03:00, on
 # a Sunday and on New Year's Eve"), Europe/Oslo. libfaketime shifts every clock by one offset from the real time,

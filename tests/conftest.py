@@ -16,6 +16,11 @@ from samhandling.standards.schemas import SchemaSet
 
 pytest_plugins = ["tests.store_fixtures"]
 
+# Rich's consoles (samhandling.cli.common) keep the width that COLUMNS says when they are made, at import; pytest-xdist
+# sets COLUMNS in its workers. Each command in a test gets its width from tests/support/cli.py, as from a terminal.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
+
 REPO = Path(__file__).resolve().parent.parent
 CONFORMANCE = Path(os.environ.get("SAMHANDLING_CONFORMANCE_DIR", REPO.parent / "shared" / "conformance"))
 
@@ -30,6 +35,12 @@ needs_real_thread_waits = pytest.mark.skipif(
 )
 """For tests that start a real node process (its loop waits on threading.Event): they cannot run under
 libfaketime, whatever the moment; ``make test`` runs them."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The journeys with real processes first (a stable sort: otherwise in the order collected), so that under
+    pytest-xdist the long ones start early and the short ones fill the end of both workers' runs."""
+    items.sort(key=lambda item: item.get_closest_marker("process") is None)
 
 
 def _require(path: Path) -> Path:

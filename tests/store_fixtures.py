@@ -1,7 +1,9 @@
 """Helpers for the storage tests: a PostgreSQL server to make throwaway databases on, and stored messages.
 
 The server is ``SAMHANDLING_TEST_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``,
-trust authentication). Each test session makes its own uniquely named database and drops it at the end.
+trust authentication). Each test session (each pytest-xdist worker is one) makes its own uniquely named
+database, migrates it once and drops it at the end; each case empties it afterwards. SQLite cases get a copy of
+a file migrated once per session. Only the migration tests (``empty_engine``) run the migrations themselves.
 Where the server cannot be reached the PostgreSQL variants skip with the reason, except under
 ``CI=true``, where that is a failure.
 """
@@ -9,6 +11,7 @@ Where the server cannot be reached the PostgreSQL variants skip with the reason,
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -122,17 +125,45 @@ def postgres_session_url(postgres: Engine) -> Iterator[str]:
     drop_database(postgres, url)
 
 
+@pytest.fixture(scope="session")
+def postgres_emptying(postgres_session_url: str) -> str:
+    """The SQL that empties the session database: DELETE from every table, children before parents (the reverse
+    of the foreign keys' order), then every sequence back to its start, in one round trip. Cheaper than a TRUNCATE
+    of every table (which takes a lock on and rewrites each table) for the few rows a case leaves."""
+    deletes = [f'DELETE FROM "{table.name}"' for table in reversed(metadata.sorted_tables)]
+    restart = ("SELECT setval((quote_ident(schemaname) || '.' || quote_ident(sequencename))::regclass, start_value, "
+               "false) "
+               "FROM pg_sequences WHERE schemaname = current_schema()")
+    return "; ".join([*deletes, restart])
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session; each SQLite case works on a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "samhandling.db"
+    engine = open_engine(f"sqlite:///{path}")
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    assert not path.with_name(path.name + "-wal").exists(), "the template is not checkpointed"
+    return path
+
+
 def _engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
     if backend == "sqlite":
-        engine = open_engine(f"sqlite:///{tmp_path / 'node' / 'samhandling.db'}")
-        upgrade(engine)
+        path = tmp_path / "node" / "samhandling.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        engine = open_engine(f"sqlite:///{path}")
         request.addfinalizer(engine.dispose)
         return engine
     engine = open_engine(request.getfixturevalue("postgres_session_url"))
+    emptying = request.getfixturevalue("postgres_emptying")
 
     def empty() -> None:
         with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {', '.join(sorted(metadata.tables))} RESTART IDENTITY CASCADE"))
+            connection.exec_driver_sql(emptying)
         engine.dispose()
 
     request.addfinalizer(empty)
@@ -154,6 +185,14 @@ def new_uow(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Unit
     return lambda: SqlUnitOfWork(engine)
 
 
+@pytest.fixture(scope="session")
+def postgres_migration_url(postgres: Engine) -> Iterator[str]:
+    """One database for the session's migration tests; each leaves it with nothing in it (``empty_engine``)."""
+    url = create_database(postgres)
+    yield url
+    drop_database(postgres, url)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A database with nothing in it, not even the migration table."""
@@ -162,9 +201,14 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
         yield engine
         engine.dispose()
         return
-    admin = request.getfixturevalue("postgres")
-    url = create_database(admin)
-    engine = open_engine(url)
-    yield engine
-    engine.dispose()
-    drop_database(admin, url)
+    engine = open_engine(request.getfixturevalue("postgres_migration_url"))
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema()").scalar() == 0, "the migration database is not empty"
+        yield engine
+    finally:
+        with engine.begin() as connection:  # whatever the test left: tables, sequences, types, the migration table
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        engine.dispose()

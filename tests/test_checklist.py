@@ -327,6 +327,7 @@ def _results(run: ChecklistRun) -> dict[int, CaseResult]:
     return {c.number: c.result for c in run.cases}
 
 
+@pytest.mark.process
 def test_a_full_automatic_run_between_two_nodes_passes_all_twenty_cases(
     installation: tuple[FakeUnitOfWork, Settings], tmp_path: Path
 ) -> None:
@@ -409,6 +410,7 @@ class Rejected(Tamper):
     (NoAppRec(), {4, 19}, Check.APPREC),
     (Rejected(), {6, 19}, Check.APPREC),
 ], ids=["wrong-reply-address", "broken-aeoeaa", "missing-apprec", "negative-apprec"])
+@pytest.mark.process
 def test_each_injected_fault_fails_exactly_the_right_cases(
     installation: tuple[FakeUnitOfWork, Settings], tamper: Tamper, failed: set[int], check: Check
 ) -> None:

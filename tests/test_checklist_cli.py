@@ -1,4 +1,4 @@
-"""``samhandling checklist`` as a user meets it: a real process, with only the two parties in the register.
+"""``samhandling checklist`` as a user meets it, with only the two parties in the register.
 
 The run sets up both sides itself (two nodes and a local message server on a free port), writes the PDF
 report and one XML file per message and AppRec, and stores the run; ``history``, ``show``, ``mark``,
@@ -12,6 +12,8 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+
+import pytest
 
 from samhandling.standards.plo.examples.story import PATIENT_FNR
 from tests.test_cli import run
@@ -50,6 +52,7 @@ def pdf_text(pdf: Path, html: Path) -> str:
     return " ".join(" ".join(texts).split())
 
 
+@pytest.mark.process
 def test_a_full_run_from_the_command_line_with_report_evidence_history_and_coverage(
     tmp_path: Path, schema_dir: Path
 ) -> None:
@@ -61,7 +64,7 @@ def test_a_full_run_from_the_command_line_with_report_evidence_history_and_cover
     pdf, evidence = tmp_path / "rapport.pdf", tmp_path / "bevis"
     result = run("checklist", "run", "--hospital", "8100", "--municipality", "8200", "--trigger", "kommunikasjonsmodul",
                  "--tester-hospital", "Pål Håland", "--tester-municipality", "Gøril Sæther", "--json",
-                 "--report", str(pdf), "--evidence", str(evidence), home=home, schema_dir=schema_dir, timeout=240)
+                 "--report", str(pdf), "--evidence", str(evidence), home=home, schema_dir=schema_dir)
     assert result.returncode == 0, result.stderr
     assert PATIENT_FNR not in result.stdout + result.stderr
     output = json.loads(result.stdout)

@@ -1,4 +1,7 @@
-"""The command line as a user meets it: real processes, one line per fault, never a traceback."""
+"""The command line as a user meets it: one line per fault, never a traceback.
+
+The commands run in this process (tests/support/cli.py); the smoke tests at the end start the two ways a user
+starts the program, ``samhandling`` (the console script) and ``python -m samhandling``, as real processes."""
 
 from __future__ import annotations
 
@@ -12,19 +15,31 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import CliResult, run_cli
+
 INNLAGT = "plo-1.6/pasientlogistikk_1_6_mottak/Pasientlogistikk_Innlagt_pasient_v1-6_Ny.xml"
 FNR_IN_SAMPLE = "15076500565"
 
 
-def run(*args: str, home: Path, schema_dir: Path | None = None, timeout: float = 120,
-        **env: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, home: Path, schema_dir: Path | None = None, **env: str) -> CliResult:
+    """``samhandling ARGS`` in this process (tests/support/cli.py), as a user runs it: SAMHANDLING_HOME is
+    ``home``, the other SAMHANDLING_* variables are ``env`` (and SAMHANDLING_SCHEMA_DIR when ``schema_dir``)."""
+    if schema_dir is not None:
+        env = {"SAMHANDLING_SCHEMA_DIR": str(schema_dir), **env}
+    return run_cli(*args, home=home, env=env)
+
+
+def run_process(*args: str, home: Path, schema_dir: Path | None = None, timeout: float = 120,
+                command: tuple[str, ...] = (sys.executable, "-m", "samhandling"),
+                **env: str) -> subprocess.CompletedProcess[str]:
+    """``samhandling ARGS`` as a real process (``python -m samhandling`` unless ``command`` says otherwise), for the
+    journeys that need one and the smoke tests of the entry points."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SAMHANDLING_")}
     environment["SAMHANDLING_HOME"] = str(home)
     if schema_dir is not None:
         environment["SAMHANDLING_SCHEMA_DIR"] = str(schema_dir)
     environment.update(env)
-    result = subprocess.run([sys.executable, "-m", "samhandling", *args], capture_output=True, text=True,
-                            env=environment, timeout=timeout)
+    result = subprocess.run([*command, *args], capture_output=True, text=True, env=environment, timeout=timeout)
     assert "Traceback" not in result.stderr + result.stdout
     return result
 
@@ -173,3 +188,31 @@ def test_an_unreachable_database_is_one_line_without_the_password(tmp_path: Path
     assert len(result.stderr.strip().splitlines()) == 1
     assert result.stderr.startswith("Feil: databasen postgresql+psycopg://nobody:***@127.0.0.1:1/ingen svarer ikke")
     assert "hemmelig" not in result.stderr
+
+
+# --- the entry points as real processes (one smoke test each) ---------------------------------------
+
+
+@pytest.mark.process
+def test_python_dash_m_samhandling_runs_a_command_and_says_a_fault_in_one_line(samples_dir: Path, schema_dir: Path,
+                                                                               tmp_path: Path) -> None:
+    result = run_process("validate", str(samples_dir / INNLAGT), home=tmp_path, schema_dir=schema_dir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("OK (LOG_INNLAGT, PLO 1.6)")
+    shown = run_process("show", str(tmp_path / "finnes-ikke.xml"), home=tmp_path)
+    assert shown.returncode == 2 and shown.stderr.strip().splitlines() == [
+        f"Feil: {tmp_path / 'finnes-ikke.xml'}: filen finnes ikke"]
+
+
+@pytest.mark.process
+def test_the_samhandling_console_script_runs_a_command(samples_dir: Path, tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("samhandling")
+    if not script.exists():
+        message = f"the console script is not installed next to {sys.executable} (pip install -e .)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    result = run_process("show", str(samples_dir / INNLAGT), home=tmp_path, command=(str(script),))
+    assert result.returncode == 0, result.stderr
+    assert "Melding om innlagt pasient" in result.stdout and "150765*****" in result.stdout
+    assert FNR_IN_SAMPLE not in result.stdout

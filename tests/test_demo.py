@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from samhandling.demo.codec import demo_patient
 from samhandling.standards.apprec.model import read_apprec
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.schemas import SchemaSet
 from samhandling.standards.validation import validate_message
-from tests.test_cli import run
+from tests.test_cli import run, run_process
 
 
 def test_demo_writes_valid_messages_and_receipts(schema_dir: Path, schemas: SchemaSet, tmp_path: Path) -> None:
@@ -40,11 +42,12 @@ def test_demo_writes_valid_messages_and_receipts(schema_dir: Path, schemas: Sche
     assert innlagt.msg_info.conversation_ref.ref_to_parent == rapport.msg_id
 
 
+@pytest.mark.process
 def test_region_demo_exchanges_messages_and_leaves_the_server_running(schema_dir: Path, tmp_path: Path) -> None:
     import os
     import signal
 
-    result = run("demo", home=tmp_path, schema_dir=schema_dir, timeout=300)
+    result = run_process("demo", home=tmp_path, schema_dir=schema_dir, timeout=300)
     try:
         assert result.returncode == 0, result.stderr
         text = result.stdout

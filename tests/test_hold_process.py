@@ -1,14 +1,14 @@
-"""The emergency routine through real processes: 50 messages created while a partner is on hold wait; after
-``samhandling release`` each is delivered once, in creation order, also when the node is SIGKILLed during the
-release (the cooperation procedure §3.4)."""
+"""The emergency routine with a real node process: 50 messages created while a partner is on hold wait; after
+``samhandling release`` each is delivered once, in creation order, also when the node (a real process) is SIGKILLed
+during the release (the cooperation procedure §3.4). The other commands run in process (tests/support/cli.py)."""
 
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from samhandling.bootstrap import bootstrap
 from samhandling.domain.messaging.messages import Direction, MessageState
@@ -17,17 +17,19 @@ from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.settings import Settings
 from samhandling.standards.dialogmelding.builders import notat
 from samhandling.store.messaging.messages import MessageQuery
+from tests.support.cli import CliResult, run_cli
 from tests.test_node_process import delivered, node_env, start_node
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
 
 HELD = 50
 
 
-def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "samhandling", *args], env=env, capture_output=True, text=True,
-                          timeout=120)
+def cli(env: dict[str, str], *args: str) -> CliResult:
+    """``samhandling ARGS`` in this process, with the node's settings (the SAMHANDLING_* variables of ``env``)."""
+    return run_cli(*args, env={k: v for k, v in env.items() if k.startswith("SAMHANDLING_")})
 
 
+@pytest.mark.process
 def test_messages_held_during_downtime_go_once_in_creation_order_after_release_despite_a_kill(
     tmp_path: Path,
 ) -> None:

@@ -1,11 +1,10 @@
-"""An incident through real processes: the node's pass tells the acute-downtime contacts of an incident that has
-lasted more than three hours once, and tells them again when it is resolved (the cooperation procedure §3.4).
-A real SMTP server (aiosmtpd) receives the mail."""
+"""An incident from the command line: the node's pass (``node run --once``) tells the acute-downtime contacts of an
+incident that has lasted more than three hours once, and tells them again when it is resolved (the cooperation
+procedure §3.4). A real SMTP server (aiosmtpd) receives the mail. The commands run in process (tests/support/cli.py);
+the node as a real process is tests/test_node_process.py."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from samhandling.domain.registers.contacts import ContactPoint, ContactPurpose
 from samhandling.domain.registers.partners import PartnerCategory, PartnerProfile
 from samhandling.settings import Settings
 from tests.monitor_helpers import start_smtp
+from tests.support.cli import CliResult, run_cli
 from tests.test_node_process import node_env
 from tests.test_send import HOSPITAL, MUNICIPALITY, register
 
@@ -22,9 +22,9 @@ ACUTE = "vakt@gjovik.kommune.test"
 OWN = "meldingsansvarlig@sykehuset.test"
 
 
-def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "samhandling", *args], env=env, capture_output=True, text=True,
-                          timeout=120)
+def cli(env: dict[str, str], *args: str) -> CliResult:
+    """``samhandling ARGS`` in this process, with the node's settings (the SAMHANDLING_* variables of ``env``)."""
+    return run_cli(*args, env={k: v for k, v in env.items() if k.startswith("SAMHANDLING_")})
 
 
 def test_the_node_tells_the_acute_downtime_contacts_once_and_again_at_resolution(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
-"""The monitoring's commands as real processes: ``monitor status --json``, ``monitor run``, ``alerts
-list|ack|resolve``, ``monitor report``, ``ping``, with ``--now``; and the node's ``/metrics``.
+"""The monitoring's commands as a user runs them (in process; the nodes they talk to as real processes):
+``monitor status --json``, ``monitor run``, ``alerts list|ack|resolve``, ``monitor report``, ``ping``, with
+``--now``; and the node's ``/metrics``.
 
 Two node homes share a folder as the network; the mail goes to a real SMTP server started by the test.
 """
@@ -27,6 +28,7 @@ from samhandling.settings import Settings
 from tests.conftest import needs_real_thread_waits
 from tests.monitor_helpers import OWN, PARTNER_CONTACT, assert_no_person_ids, free_port, smtp
 from tests.monitor_helpers import SmtpServer as SmtpCatcher
+from tests.support.cli import CliResult
 from tests.test_cli import run
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
 
@@ -43,8 +45,8 @@ class Home:
         register(node.uow, HOSPITAL + MUNICIPALITY, local_her_ids={local})
         self.node = node
 
-    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return run(*args, home=self.path, timeout=timeout, **self.env)
+    def run(self, *args: str) -> CliResult:
+        return run(*args, home=self.path, **self.env)
 
     def json(self, *args: str) -> object:
         result = self.run(*args, "--json")
@@ -156,6 +158,7 @@ def test_status_run_alerts_and_report_with_now(homes: tuple[Home, Home], tmp_pat
 
 
 @needs_real_thread_waits
+@pytest.mark.process
 def test_ping_through_real_nodes_succeeds_and_fails(homes: tuple[Home, Home], smtp: SmtpCatcher) -> None:
     hospital, municipality = homes
     partner = municipality.start_node()
@@ -180,6 +183,7 @@ def test_ping_through_real_nodes_succeeds_and_fails(homes: tuple[Home, Home], sm
 
 
 @needs_real_thread_waits
+@pytest.mark.process
 def test_the_node_serves_metrics_and_mails_from_its_monitor_step(homes: tuple[Home, Home], smtp: SmtpCatcher
                                                                  ) -> None:
     hospital, _ = homes

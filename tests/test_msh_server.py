@@ -57,6 +57,7 @@ from samhandling.standards.plo.examples import story
 from samhandling.standards.plo.examples.logistics import melding_om_innlagt_pasient
 from samhandling.standards.schemas import SchemaSet
 from samhandling.transport.base import DeliveryState
+from tests.support.cli import run_cli
 
 HOSPITAL, WARD, DOCTOR = "8100", "8101", "8102"
 MUNICIPALITY, HOME_CARE, ALLOCATION = "8200", "8201", "8202"
@@ -601,18 +602,13 @@ def test_the_secret_is_made_once_readable_by_its_owner_only(tmp_path: Path) -> N
             issue_token(secret, bad)
 
 
-# --- the command line, as real processes ---------------------------------------------------------------
+# --- the command line: ``msh serve`` as a real process, the rest in process --------------------------------
 
 
 def cli_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAMHANDLING_")}
     env["SAMHANDLING_HOME"] = str(home)
     return env
-
-
-def samhandling(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "samhandling", *args], env=env, capture_output=True, text=True,
-                          timeout=120)
 
 
 def first_line(process: subprocess.Popen[str], timeout: float = 60) -> str:
@@ -629,16 +625,17 @@ def first_line(process: subprocess.Popen[str], timeout: float = 60) -> str:
     raise AssertionError(f"the server printed nothing: {process.communicate()[1]}")
 
 
+@pytest.mark.process
 def test_msh_serve_runs_as_a_process_on_a_free_port_and_answers(tmp_path: Path) -> None:
     env = cli_env(tmp_path / "home")
     register = tmp_path / "parter.json"
     register.write_text(json.dumps({"parties": [
         {"her_id": p.her_id, "name": p.name, "kind": p.kind.value, "parent_her_id": p.parent_her_id}
         for p in PARTIES]}), encoding="utf-8")
-    made = samhandling(env, "msh", "token", "--her-id", HOSPITAL)
+    made = run_cli("msh", "token", "--her-id", HOSPITAL, home=tmp_path / "home")
     assert made.returncode == 0, made.stderr
     hospital_token = made.stdout.strip()
-    municipality_token = samhandling(env, "msh", "token", "--her-id", MUNICIPALITY).stdout.strip()
+    municipality_token = run_cli("msh", "token", "--her-id", MUNICIPALITY, home=tmp_path / "home").stdout.strip()
 
     server = subprocess.Popen([sys.executable, "-m", "samhandling", "msh", "serve", "--port", "0",
                                "--parties", str(register)], env=env, text=True,
@@ -665,16 +662,16 @@ def test_msh_serve_runs_as_a_process_on_a_free_port_and_answers(tmp_path: Path) 
 
 
 def test_msh_serve_says_in_one_line_why_it_cannot_start(tmp_path: Path) -> None:
-    env = cli_env(tmp_path / "home")
+    home = tmp_path / "home"
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = str(taken.getsockname()[1])
-        busy = samhandling(env, "msh", "serve", "--port", port)
+        busy = run_cli("msh", "serve", "--port", port, home=home)
     assert busy.returncode == 2 and busy.stderr.startswith("Feil: kan ikke lytte på 127.0.0.1:" + port)
     assert len(busy.stderr.strip().splitlines()) == 1
     (tmp_path / "feil.json").write_text('{"parties": [{"her_id": "x1", "name": "X", "kind": "service"}]}')
-    wrong = samhandling(env, "msh", "serve", "--parties", str(tmp_path / "feil.json"))
+    wrong = run_cli("msh", "serve", "--parties", str(tmp_path / "feil.json"), home=home)
     assert wrong.returncode == 2 and "feil.json: parties[0].her_id" in wrong.stderr
-    no_her_id = samhandling(env, "msh", "token", "--her-id", "abc")
+    no_her_id = run_cli("msh", "token", "--her-id", "abc", home=home)
     assert no_her_id.returncode == 2 and no_her_id.stderr.startswith("Feil: HER-id «abc»")

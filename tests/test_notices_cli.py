@@ -1,4 +1,5 @@
-"""``samhandling notices`` and ``freeze`` as a user meets them, as real processes: partners and contact points
+"""``samhandling notices`` and ``freeze`` as a user meets them (in process; the sender
+that is killed and the web server as real processes): partners and contact points
 from the registers, a notice refused by the one-week rule and the freeze calendar (changing nothing), sent over
 a real SMTP server, acknowledged by hand; freeze periods imported from CSV and iCalendar; and no double mail
 when the sender is killed (SIGKILL) in the middle of sending."""
@@ -158,6 +159,7 @@ def stalling() -> Iterator[tuple[str, Stalling]]:
     controller.stop()
 
 
+@pytest.mark.process
 def test_no_double_mail_after_sigkill_during_sending(home: Path, stalling: tuple[str, Stalling]) -> None:
     url, inbox = stalling
     closed = f"smtp://127.0.0.1:{free_port()}"
@@ -191,6 +193,7 @@ def test_no_double_mail_after_sigkill_during_sending(home: Path, stalling: tuple
     assert len(inbox.mails) == 3
 
 
+@pytest.mark.process
 def test_samhandling_web_serves_the_change_channel(home: Path) -> None:
     import time
 

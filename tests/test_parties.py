@@ -1,6 +1,6 @@
 """Communication parties: reading NHN's address register, importing parties (JSON and register answers),
 listing them. The import cases run on the in-memory fake, SQLite and PostgreSQL (``new_uow``); the command
-line runs as real processes."""
+line runs in process (tests/support/cli.py)."""
 
 from __future__ import annotations
 

@@ -1,24 +1,36 @@
 """End to end: the local message server and two nodes as real processes, each with its own database,
-exchange a PLO message, a Forespørsel and their AppRecs over HTTP."""
+exchange a PLO message, a Forespørsel and their AppRecs over HTTP. The nodes' passes (``node run --once``) are real
+processes; what the users do at each node (``send``, ``messages list``) runs in process (tests/support/cli.py)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from lxml import etree
 
-from samhandling.msh.region import parties_json, prepare_node, start_message_server
+from samhandling.msh.region import RegionNode, parties_json, prepare_node, start_message_server
 from samhandling.standards.plo.examples.admission_report import innleggelsesrapport
 from samhandling.standards.registry import write_content
+from tests.support.cli import CliResult, run_cli
 from tests.test_send import HOSPITAL, MUNICIPALITY, patient
 
 
-def messages(node, **filters: str) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
-    listed = json.loads(node.run("messages", "list", "--json").stdout)
+def as_user(node: RegionNode, *args: str) -> CliResult:
+    """``samhandling ARGS`` at ``node``, in this process, with the node's settings."""
+    result = run_cli(*args, env={k: v for k, v in node.env.items() if k.startswith("SAMHANDLING_")})
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def messages(node: RegionNode, **filters: str) -> list[dict[str, Any]]:
+    listed = json.loads(as_user(node, "messages", "list", "--json").stdout)
     return [m for m in listed if all(m[k] == v for k, v in filters.items())]
 
 
+@pytest.mark.process
 def test_hospital_and_municipality_exchange_messages_and_apprecs_through_the_local_server(
     tmp_path: Path, schema_dir: Path
 ) -> None:
@@ -39,13 +51,13 @@ def test_hospital_and_municipality_exchange_messages_and_apprecs_through_the_loc
         request = tmp_path / "rapport.json"
         request.write_text(json.dumps({"sender": "8201", "receiver": "8101", "patient": who,
                                        "document": {"file": str(rapport)}}))
-        municipality.run("send", str(request))
+        as_user(municipality, "send", str(request))
         question = tmp_path / "foresporsel.json"
         question.write_text(json.dumps({"sender": "8101", "receiver": "8201", "patient": who,
                                         "document": {"type": "foresporsel",
                                                      "text": "Kan hjemmesykepleien komme i morgen før kl. 10?"}},
                                        ensure_ascii=False), encoding="utf-8")
-        hospital.run("send", str(question))
+        as_user(hospital, "send", str(question))
 
         for node in (municipality, hospital, municipality, hospital):  # send, fetch and answer, fetch receipts
             node.run("node", "run", "--once")

@@ -1,4 +1,4 @@
-"""``samhandling partners``, ``contacts`` and ``agreements`` as a user meets them: real processes, JSON out,
+"""``samhandling partners``, ``contacts`` and ``agreements`` as a user meets them: JSON out,
 one line per fault, nothing stored after a fault."""
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from tests.soak.harness import Plan, run_soak
 from tests.store_fixtures import create_database, drop_database
 
-pytestmark = pytest.mark.soak
+pytestmark = [pytest.mark.soak, pytest.mark.process]
 
 
 def assert_clean(figures_dict: dict[str, object], plan: Plan) -> None:

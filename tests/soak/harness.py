@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from tests.soak.region import SoakNode, SoakRegion, start_region, wait_until
+from tests.soak.region import STOP_WAIT, SoakNode, SoakRegion, start_region, wait_until
 
 TICK = 0.05
 TRIGGER_WAIT = 8.0
@@ -230,7 +230,8 @@ class _Run:
             time.sleep(self.rng.uniform(0.1, 1.0))
             node.start()
         if self.idle_kills:
-            time.sleep(2.0)  # some passes of the restarted nodes
+            wait_until(lambda: all(n.announced() for n in self.region.nodes), STOP_WAIT, step=0.05)
+            time.sleep(2.0)  # some passes of the restarted nodes, once they run
             self.figures.quiet = self.figures.quiet and self.wait_quiet()
         for node in self.region.nodes:
             code = node.stop()

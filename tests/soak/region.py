@@ -77,11 +77,20 @@ class SoakNode:
             os.kill(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=STOP_WAIT)
 
+    def announced(self) -> bool:
+        """Whether the node as last started has said it is running: its signal handlers are in place from then."""
+        pid = self.process.pid if self.process is not None else None
+        return any(e.get("event") == "node running" and e.get("pid") == pid for e in self.events())
+
     def stop(self) -> int | None:
-        """SIGTERM: the node finishes its pass and ends. Returns its exit code (None if it had to be killed)."""
+        """SIGTERM: the node finishes its pass and ends. Returns its exit code (None if it had to be killed).
+
+        A node just (re)started is first let come so far that it handles SIGTERM (it says "node running"); on a busy
+        machine its start-up can take longer than any fixed pause."""
         if self.process is None:
             return None
         if self.process.poll() is None:
+            wait_until(lambda: self.announced() or not self.running, STOP_WAIT, step=0.05)
             os.kill(self.process.pid, signal.SIGTERM)
             try:
                 return self.process.wait(timeout=STOP_WAIT)

@@ -8,6 +8,7 @@ user. Use it for most CLI tests; real processes only for journeys (signals, cras
 from __future__ import annotations
 
 import io
+import logging
 import os
 import sys
 import time
@@ -33,6 +34,17 @@ class _Stream(io.StringIO):
 
     def isatty(self) -> bool:
         return False
+
+
+@contextmanager
+def _kept_log() -> Iterator[None]:
+    """The ``samhandling`` logger as it was: ``node run`` and ``msh serve`` point it at the (swapped) stderr."""
+    logger = logging.getLogger("samhandling")
+    saved = logger.handlers[:], logger.level, logger.propagate
+    try:
+        yield
+    finally:
+        logger.handlers[:], logger.level, logger.propagate = saved
 
 
 @contextmanager
@@ -63,7 +75,7 @@ def run_cli(*args: str | Path, home: Path | None = None, env: Mapping[str, str] 
     out, err = _Stream(), _Stream()
     saved = sys.argv, sys.stdin, sys.stdout, sys.stderr
     code = 0
-    with _swapped_environment(environment):
+    with _swapped_environment(environment), _kept_log():
         sys.argv = ["samhandling", *map(str, args)]
         sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin), out, err
         try:

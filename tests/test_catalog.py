@@ -22,7 +22,7 @@ from samhandling.store.fakes import FakeUnitOfWork
 from samhandling.store.messaging.messages import MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.directory import DirectoryTransport
-from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
+from tests.support.parties import HOSPITAL, MUNICIPALITY, patient, register
 
 
 def ready_message(text: str = "Kan pasienten få besøk i helga?") -> bytes:

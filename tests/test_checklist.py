@@ -63,7 +63,7 @@ from samhandling.standards.registry import write_content
 from samhandling.store.fakes import FakeUnitOfWork
 from samhandling.transport.base import Envelope, Inbound
 from samhandling.transport.directory import DirectoryTransport
-from tests.test_send import HOSPITAL, MUNICIPALITY
+from tests.support.parties import HOSPITAL, MUNICIPALITY
 
 T0 = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
 ALL = set(range(1, 21))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from samhandling.standards.plo.examples.story import PATIENT_FNR
-from tests.test_cli import run
+from tests.support.cli import run
 
 PARTIES = {"parties": [
     {"her_id": "8100", "name": "Sykehuset Innlandet HF", "kind": "organisation", "local": True},

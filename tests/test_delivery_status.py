@@ -20,7 +20,7 @@ from samhandling.standards.dialogmelding.builders import notat
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Delivery, DeliveryState, ReceiverStatus
 from samhandling.transport.mock import MockTransport
-from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
+from tests.support.parties import HOSPITAL, MUNICIPALITY, patient, register
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning; only differences matter here
 

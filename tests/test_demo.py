@@ -11,7 +11,7 @@ from samhandling.standards.apprec.model import read_apprec
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.schemas import SchemaSet
 from samhandling.standards.validation import validate_message
-from tests.test_cli import run, run_process
+from tests.support.cli import run, run_process
 
 
 def test_demo_writes_valid_messages_and_receipts(schema_dir: Path, schemas: SchemaSet, tmp_path: Path) -> None:

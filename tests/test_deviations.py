@@ -24,7 +24,7 @@ from samhandling.services.deviations import register as service
 from samhandling.services.deviations import report as reports
 from samhandling.services.incidents.incidents import IncidentForm, register_incident
 from samhandling.store.unit_of_work import UnitOfWork
-from tests.test_send import HOSPITAL, MUNICIPALITY, register
+from tests.support.parties import HOSPITAL, MUNICIPALITY, register
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -18,7 +18,8 @@ from samhandling.standards.schemas import SchemaSet
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Delivery, Envelope
 from samhandling.transport.mock import MockTransport
-from tests.test_send import HOSPITAL, MUNICIPALITY, patient, queued, register
+from tests.support.parties import HOSPITAL, MUNICIPALITY, patient, register
+from tests.test_send import queued
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

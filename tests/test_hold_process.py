@@ -18,8 +18,9 @@ from samhandling.settings import Settings
 from samhandling.standards.dialogmelding.builders import notat
 from samhandling.store.messaging.messages import MessageQuery
 from tests.support.cli import CliResult, run_cli
-from tests.test_node_process import delivered, node_env, start_node
-from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
+from tests.support.node import node_env
+from tests.support.parties import HOSPITAL, MUNICIPALITY, patient, register
+from tests.test_node_process import delivered, start_node
 
 HELD = 50
 

@@ -19,7 +19,7 @@ from samhandling.domain.monitoring.alerts import Alert
 from samhandling.domain.monitoring.causes import AlertCause
 from samhandling.services.incidents import incidents as service
 from samhandling.store.unit_of_work import UnitOfWork
-from tests.test_send import HOSPITAL, MUNICIPALITY, register
+from tests.support.parties import HOSPITAL, MUNICIPALITY, register
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -15,8 +15,8 @@ from samhandling.domain.registers.partners import PartnerCategory, PartnerProfil
 from samhandling.settings import Settings
 from tests.monitor_helpers import start_smtp
 from tests.support.cli import CliResult, run_cli
-from tests.test_node_process import node_env
-from tests.test_send import HOSPITAL, MUNICIPALITY, register
+from tests.support.node import node_env
+from tests.support.parties import HOSPITAL, MUNICIPALITY, register
 
 ACUTE = "vakt@gjovik.kommune.test"
 OWN = "meldingsansvarlig@sykehuset.test"

@@ -11,8 +11,8 @@ from samhandling.settings import Settings
 from samhandling.standards.apprec.model import read_apprec
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.schemas import SchemaSet
-from tests.test_cli import run
-from tests.test_receive import HOSPITAL_PARTIES, INNLEGGELSE
+from tests.support.cli import run
+from tests.support.parties import HOSPITAL_PARTIES, INNLEGGELSE
 
 
 def hospital_home(tmp_path: Path) -> Path:

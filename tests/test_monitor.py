@@ -55,7 +55,7 @@ from tests.monitor_helpers import (
     smtp,
 )
 from tests.monitor_helpers import SmtpServer as SmtpCatcher
-from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
+from tests.support.parties import HOSPITAL, MUNICIPALITY, patient, register
 
 __all__ = ["smtp"]  # the SMTP server fixture
 

@@ -28,9 +28,8 @@ from samhandling.settings import Settings
 from tests.conftest import needs_real_thread_waits
 from tests.monitor_helpers import OWN, PARTNER_CONTACT, assert_no_person_ids, free_port, smtp
 from tests.monitor_helpers import SmtpServer as SmtpCatcher
-from tests.support.cli import CliResult
-from tests.test_cli import run
-from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
+from tests.support.cli import CliResult, run
+from tests.support.parties import HOSPITAL, MUNICIPALITY, patient, register
 
 __all__ = ["smtp"]
 

@@ -23,7 +23,7 @@ from samhandling.standards.schemas import SchemaSet
 from samhandling.standards.validation import TEST_PROCESSING_STATUS, is_test_message, validate_message
 from samhandling.store.fakes import FakeUnitOfWork
 from samhandling.store.monitoring.values import LineTest
-from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
+from tests.support.parties import HOSPITAL, MUNICIPALITY, patient, register
 
 T = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 

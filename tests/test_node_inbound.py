@@ -36,8 +36,8 @@ from samhandling.store.messaging.messages import MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
 from samhandling.transport.base import Inbound
 from tests.conftest import needs_real_thread_waits
+from tests.support.parties import HOSPITAL, MUNICIPALITY, patient
 from tests.support.region import InProcessNode, LocalServer, local_server, node
-from tests.test_send import HOSPITAL, MUNICIPALITY, patient
 
 pytestmark = needs_real_thread_waits  # its server thread / node process waits on timed thread waits
 

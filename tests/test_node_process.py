@@ -4,7 +4,6 @@ restart; SIGTERM stops it cleanly; its logs are JSON lines without patient ident
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -20,18 +19,12 @@ from samhandling.settings import Settings
 from samhandling.standards.dialogmelding.builders import notat
 from samhandling.store.messaging.messages import MessageQuery
 from tests.conftest import needs_real_thread_waits
-from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
+from tests.support.node import node_env
+from tests.support.parties import HOSPITAL, MUNICIPALITY, patient, register
 
 pytestmark = [needs_real_thread_waits, pytest.mark.process]  # the node process waits on timed thread waits
 
 MESSAGES = 240
-
-
-def node_env(home: Path, network: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAMHANDLING_")}
-    env.update(SAMHANDLING_HOME=str(home), SAMHANDLING_TRANSPORT_DIR=str(network),
-               SAMHANDLING_OUTBOX_LEASE_SECONDS="1")
-    return env
 
 
 def prepare(home: Path, network: Path, count: int) -> list[str]:

@@ -20,7 +20,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.monitor_helpers import Inbox, free_port, start_smtp
-from tests.test_cli import run
+from tests.support.cli import run
 from tests.test_registers_cli import CONTACTS, HAMAR
 
 OWN = "meldingsansvarlig@sykehuset.test,drift@sykehuset.test"

@@ -5,8 +5,7 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -25,10 +24,9 @@ from samhandling.services.notices.authoring import (
     edit_notice,
     publish_minor,
 )
-from samhandling.services.notices.config import NoticeConfig
 from samhandling.services.notices.sending import deliver_notices, send_notice
 from samhandling.store.notices.unit_of_work import NoticeUnitOfWork
-from tests.monitor_helpers import Mail, SmtpServer, start_smtp
+from tests.monitor_helpers import Mail, SmtpServer
 from tests.notice_helpers import (
     GJOVIK,
     GJOVIK_MAIL,
@@ -42,30 +40,13 @@ from tests.notice_helpers import (
     seed_registers,
     upgrade_notice,
 )
+from tests.support.notices import LINK, config_for, to
 
 __all__ = ["notice_uow"]
-LINK = re.compile(r"http://endringer\.test/endringer/bekreft/(\S+)")
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = start_smtp()
-    yield server
-    server.controller.stop()
-
-
-def config_for(smtp: SmtpServer | None) -> NoticeConfig:
-    return NoticeConfig(organisation="Sykehuset Innlandet HF", sender="samhandling@sykehuset-innlandet.test",
-                        meldingsansvarlig=(OWN,), public_url="http://endringer.test", secret=b"s" * 32,
-                        smtp=Smtp.from_url(smtp.url) if smtp else None)
 
 
 def at(moment: datetime) -> Callable[[], datetime]:
     return lambda: moment
-
-
-def to(mails: list[Mail], address: str) -> list[Mail]:
-    return [m for m in mails if address in m.rcpt_tos]
 
 
 def token_in(mail: Mail) -> str:

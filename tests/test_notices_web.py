@@ -25,9 +25,9 @@ from samhandling.store.notices.unit_of_work import NoticeUnitOfWork
 from samhandling.web.app import create_app
 from tests.monitor_helpers import SmtpServer, free_port
 from tests.notice_helpers import GJOVIK_MAIL, NOW, notice_uow, seed_registers, upgrade_notice
-from tests.test_notices_service import LINK, config_for, smtp, to
+from tests.support.notices import LINK, config_for, to
 
-__all__ = ["notice_uow", "smtp"]
+__all__ = ["notice_uow"]  # a fixture of this module; smtp comes from tests.support.notices (conftest)
 
 
 class Clock:

@@ -27,7 +27,7 @@ from samhandling.standards.adresseregister import (
     read_register,
 )
 from samhandling.store.unit_of_work import UnitOfWork
-from tests.test_cli import run
+from tests.support.cli import run
 
 REGISTER = "adresseregister"
 ORGANISATION = f"{REGISTER}/get-communication-party-details-organzation-response.xml"

@@ -31,7 +31,7 @@ from samhandling.store.messaging.patients import PatientEntry
 from samhandling.store.schema import metadata
 from samhandling.store.unit_of_work import UnitOfWork
 from tests.store_fixtures import PATIENT
-from tests.test_cli import run
+from tests.support.cli import run
 
 # Synthetic identifiers with valid check digits (HIS 1001:2010), assigned to no one.
 FNR = synthetic_person_id(date(1950, 3, 14), rng=Random(1))

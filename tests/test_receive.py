@@ -20,20 +20,13 @@ from samhandling.standards.parsing import parse_xml
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.messaging.messages import MessageQuery
 from samhandling.store.unit_of_work import UnitOfWork
+from tests.support.parties import HOSPITAL_PARTIES, INNLEGGELSE
 
 MH = "{http://www.kith.no/xmlstds/msghead/2006-05-24}"
-INNLEGGELSE = "plo-1.6/innleggelsesrapport_1_6_mottak/Innleggelsesrapport_v1-6_"
 FORESPORSEL = "dialogmelding-1.0/Dialogmelding_foresporsel_PLO_v1-0.xml"
 STATUS_WITH_COPY = "dialogmelding-1.1/Status_paa_henvisning-InnkaltEtterViderehenvisning.xml"
 
 # The hospital node of the samples: St. Olavs (59) with two departments; Alvdal (99387) is a partner.
-HOSPITAL_PARTIES = [
-    Party(her_id="59", name="ST OLAVS HOSPITAL HF", kind=PartyKind.ORGANISATION, local=True),
-    Party(her_id="90998", name="Ortopedisk kirurgi", kind=PartyKind.SERVICE, parent_her_id="59"),
-    Party(her_id="91090", name="Medisinsk avdeling", kind=PartyKind.SERVICE, parent_her_id="59"),
-    Party(her_id="99387", name="Alvdal kommune", kind=PartyKind.ORGANISATION, municipality="3428"),
-    Party(her_id="5078", name="Sykepleietjeneste", kind=PartyKind.SERVICE, parent_her_id="99387"),
-]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from samhandling.standards.message import compose, message_bytes
 from samhandling.standards.msghead import Document, RefDoc, base64_content, party
 from samhandling.standards.schemas import SchemaSet
 from samhandling.store.unit_of_work import UnitOfWork
-from tests.test_send import HOSPITAL, MUNICIPALITY, patient, register
+from tests.support.parties import HOSPITAL, MUNICIPALITY, patient, register
 
 MB = 1024 * 1024
 

@@ -15,7 +15,7 @@ from samhandling.msh.region import RegionNode, parties_json, prepare_node, start
 from samhandling.standards.plo.examples.admission_report import innleggelsesrapport
 from samhandling.standards.registry import write_content
 from tests.support.cli import CliResult, run_cli
-from tests.test_send import HOSPITAL, MUNICIPALITY, patient
+from tests.support.parties import HOSPITAL, MUNICIPALITY, patient
 
 
 def as_user(node: RegionNode, *args: str) -> CliResult:

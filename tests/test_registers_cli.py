@@ -10,7 +10,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
-from tests.test_cli import run
+from tests.support.cli import run
 from tests.test_registers import make_certificate
 
 ORGANISATION = "adresseregister/get-communication-party-details-organzation-response.xml"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from samhandling.domain.identifiers import synthetic_person_id
 from samhandling.domain.messaging.messages import Direction, MessageState
 from samhandling.domain.messaging.parties import Party, PartyKind
 from samhandling.services.messaging.node import NodeParts, run_once
@@ -28,7 +26,7 @@ from samhandling.standards.dialogmelding.builders import foresporsel, notat, sva
 from samhandling.standards.dialogmelding.codes import PASIENTEN_TILHORER_IKKE_KOMMUNEN
 from samhandling.standards.dialogmelding.model import Dialogmelding
 from samhandling.standards.message import message_bytes
-from samhandling.standards.msghead import Patient, person_ident, read_msghead
+from samhandling.standards.msghead import read_msghead
 from samhandling.standards.parsing import parse_xml
 from samhandling.standards.plo.examples.logistics import melding_om_innlagt_pasient
 from samhandling.standards.schemas import SchemaSet
@@ -40,30 +38,7 @@ from samhandling.transport.base import Delivery, Envelope, TransportError
 from samhandling.transport.directory import DirectoryTransport
 from samhandling.transport.mock import MockTransport
 from tests.conftest import needs_real_thread_waits
-
-HOSPITAL = [
-    Party(her_id="8100", name="Sykehuset Innlandet HF", kind=PartyKind.ORGANISATION, local=True),
-    Party(her_id="8101", name="Medisinsk avdeling", kind=PartyKind.SERVICE, parent_her_id="8100"),
-    Party(her_id="8102", name="Kirsten Lege", kind=PartyKind.PERSON, parent_her_id="8101"),
-]
-MUNICIPALITY = [
-    Party(her_id="8200", name="Gjøvik kommune", kind=PartyKind.ORGANISATION, municipality="3407"),
-    Party(her_id="8201", name="Hjemmesykepleien", kind=PartyKind.SERVICE, parent_her_id="8200"),
-    Party(her_id="8202", name="Tildelingskontoret", kind=PartyKind.SERVICE, parent_her_id="8200"),
-]
-
-
-def patient(fnr: str | None = None) -> Patient:
-    value = fnr or synthetic_person_id(date(1944, 2, 29), rng=random.Random(7))
-    return Patient(family_name="Nordmann", given_name="Kari", ident=[person_ident(value)])
-
-
-def register(new_uow: Callable[[], UnitOfWork], parties: list[Party], *, local_her_ids: set[str]) -> None:
-    with new_uow() as uow:
-        for p in parties:
-            uow.parties.add(Party(her_id=p.her_id, name=p.name, kind=p.kind, parent_her_id=p.parent_her_id,
-                                  local=p.her_id in local_her_ids, municipality=p.municipality))
-        uow.commit()
+from tests.support.parties import HOSPITAL, MUNICIPALITY, patient, register
 
 
 @pytest.fixture
@@ -271,7 +246,6 @@ def test_two_nodes_exchange_a_message_and_its_apprec_over_a_shared_folder(
     with municipality_store as uow:
         (received,) = uow.messages.list(MessageQuery(direction=Direction.INCOMING, limit=None))
     assert received.state is MessageState.ACCEPTED and received.raw == sent.raw
-
 
 
 @needs_real_thread_waits  # the loop waits on threading.Event between passes

@@ -13,9 +13,9 @@ from lxml import etree
 
 from samhandling.domain.clock import OSLO
 from tests.support.cli import run_cli
+from tests.support.parties import HOSPITAL_PARTIES
 from tests.support.region import local_server
 from tests.test_messages_cli import hospital_home
-from tests.test_receive import HOSPITAL_PARTIES
 
 INNLEGGELSESRAPPORT = "plo-1.6/innleggelsesrapport_1_6_mottak/Innleggelsesrapport_v1-6_Ny.xml"
 

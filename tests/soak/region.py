@@ -34,7 +34,7 @@ from samhandling.services.messaging.send import SendOptions, submit_document
 from samhandling.settings import Settings
 from samhandling.standards.dialogmelding.builders import notat
 from tests.soak.proxy import DatabaseProxy
-from tests.test_send import HOSPITAL, MUNICIPALITY, patient
+from tests.support.parties import HOSPITAL, MUNICIPALITY, patient
 
 PARTIES = HOSPITAL + MUNICIPALITY
 POLL_INTERVAL = "0.2"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -86,4 +87,27 @@ def run_cli(*args: str | Path, home: Path | None = None, env: Mapping[str, str] 
             sys.argv, sys.stdin, sys.stdout, sys.stderr = saved
     result = CliResult(code, out.getvalue(), err.getvalue())
     assert "Traceback" not in result.output, result.output
+    return result
+
+
+def run(*args: str, home: Path, schema_dir: Path | None = None, **env: str) -> CliResult:
+    """``samhandling ARGS`` in this process (tests/support/cli.py), as a user runs it: SAMHANDLING_HOME is
+    ``home``, the other SAMHANDLING_* variables are ``env`` (and SAMHANDLING_SCHEMA_DIR when ``schema_dir``)."""
+    if schema_dir is not None:
+        env = {"SAMHANDLING_SCHEMA_DIR": str(schema_dir), **env}
+    return run_cli(*args, home=home, env=env)
+
+
+def run_process(*args: str, home: Path, schema_dir: Path | None = None, timeout: float = 120,
+                command: tuple[str, ...] = (sys.executable, "-m", "samhandling"),
+                **env: str) -> subprocess.CompletedProcess[str]:
+    """``samhandling ARGS`` as a real process (``python -m samhandling`` unless ``command`` says otherwise), for the
+    journeys that need one and the smoke tests of the entry points."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SAMHANDLING_")}
+    environment["SAMHANDLING_HOME"] = str(home)
+    if schema_dir is not None:
+        environment["SAMHANDLING_SCHEMA_DIR"] = str(schema_dir)
+    environment.update(env)
+    result = subprocess.run([*command, *args], capture_output=True, text=True, env=environment, timeout=timeout)
+    assert "Traceback" not in result.stderr + result.stdout
     return result

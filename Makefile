@@ -42,7 +42,7 @@ test: $(STAMP)
 # The suite at three moments that have broken tests before (GUIDE: "the suite must pass on a Friday at 03:00, on
 # a Sunday and on New Year's Eve"), Europe/Oslo. libfaketime shifts every clock by one offset from the real time,
 # so that processes started later (nodes, servers) share the test's clock and time goes on as usual.
-# CI stays one run of `make test`; PYTEST_ARGS narrows the run (e.g. PYTEST_ARGS=tests/test_monitor_cli.py).
+# CI stays one run of `make test`; PYTEST_ARGS narrows the run (e.g. PYTEST_ARGS=tests/cli/test_monitor_cli.py).
 FAKETIME_MOMENTS ?= 2026-12-04T03:00:00 2026-12-06T12:00:00 2026-12-31T23:30:00
 PYTEST_ARGS ?=
 

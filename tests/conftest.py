@@ -14,7 +14,7 @@ import pytest
 
 from samhandling.standards.schemas import SchemaSet
 
-pytest_plugins = ["tests.store_fixtures", "tests.support.notices"]
+pytest_plugins = ["tests.support.stores", "tests.support.notices"]
 
 # Rich's consoles (samhandling.cli.common) keep the width that COLUMNS says when they are made, at import; pytest-xdist
 # sets COLUMNS in its workers. Each command in a test gets its width from tests/support/cli.py, as from a terminal.

@@ -10,8 +10,8 @@ import pytest
 
 from samhandling.services.mail.smtp import SmtpServer as Smtp
 from samhandling.services.notices.config import NoticeConfig
-from tests.monitor_helpers import Mail, SmtpServer, start_smtp
-from tests.notice_helpers import (
+from tests.support.monitoring import Mail, SmtpServer, start_smtp
+from tests.support.notice_store import (
     OWN,
 )
 

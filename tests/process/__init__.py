@@ -1,0 +1,1 @@
+"""Journeys with real processes (node loop, signals, servers, the region, crashes, soak)."""

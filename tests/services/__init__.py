@@ -1,0 +1,1 @@
+"""Use cases on fakes and on real stores."""

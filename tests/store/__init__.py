@@ -1,0 +1,1 @@
+"""The storage contract over memory, SQLite and PostgreSQL."""

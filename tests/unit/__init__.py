@@ -1,0 +1,1 @@
+"""Pure rules and codecs: domain, standards, the EDI 2.0 transport against a mock."""

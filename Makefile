@@ -30,14 +30,16 @@ demo-stop:
 	  rm -f $(DEMO_HOME)/demo-region/msh.pid; echo "Meldingstjeneren er stoppet."; fi
 
 # The tests on two workers (pytest-xdist; the machine has 2 cores): each worker has its own PostgreSQL database and
-# tmp folders, and every server listens on a free port. PYTEST_WORKERS=0 runs them in one process.
+# tmp folders, and every server listens on a free port. Tests go out one at a time to the worker that is free
+# (--maxschedchunk 1), the long journeys (marker process, collected first) first, so that both workers end together;
+# in bigger batches the journeys piled up on one worker. PYTEST_WORKERS=0 runs them in one process.
 PYTEST_WORKERS ?= 2
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/pytest -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load --maxschedchunk 1
 
 # The suite at three moments that have broken tests before (GUIDE: "the suite must pass on a Friday at 03:00, on
 # a Sunday and on New Year's Eve"), Europe/Oslo. libfaketime shifts every clock by one offset from the real time,

@@ -13,6 +13,7 @@ from lxml import etree
 
 from samhandling.domain.clock import OSLO
 from tests.cli.test_messages_cli import hospital_home
+from tests.conftest import needs_real_thread_waits
 from tests.support.cli import run_cli
 from tests.support.parties import HOSPITAL_PARTIES
 from tests.support.region import local_server
@@ -48,6 +49,7 @@ def _queued_foresporsel(tmp_path: Path, schema_dir: Path) -> Path:
     return home
 
 
+@needs_real_thread_waits  # the local server's thread waits on timed thread waits
 def test_outbox_send_shows_the_reason_per_message_and_fails(tmp_path: Path, schema_dir: Path) -> None:
     home = _queued_foresporsel(tmp_path, schema_dir)
     parties = [*HOSPITAL_PARTIES]
@@ -194,6 +196,7 @@ def test_message_time_across_daylight_saving(moment: str, written: str) -> None:
     assert format_scalar(message_time(datetime.fromisoformat(moment))) == written
 
 
+@needs_real_thread_waits  # the local server's thread waits on timed thread waits
 def test_an_apprec_that_can_never_be_sent_is_stopped_shown_and_cancelled(tmp_path: Path, samples_dir: Path,
                                                                           schema_dir: Path) -> None:
     home = hospital_home(tmp_path)
@@ -240,6 +243,7 @@ def test_an_apprec_that_can_never_be_sent_is_stopped_shown_and_cancelled(tmp_pat
     assert resolved["resolved"] == [alert["id"]] and resolved["open"] == []
 
 
+@needs_real_thread_waits  # the local server's thread waits on timed thread waits
 def test_outbox_retry_puts_a_stopped_message_back(tmp_path: Path, samples_dir: Path, schema_dir: Path) -> None:
     home = hospital_home(tmp_path)
     run_cli("receive", samples_dir / INNLEGGELSESRAPPORT, home=home, env={"SAMHANDLING_SCHEMA_DIR": str(schema_dir)})

@@ -1,5 +1,6 @@
-"""The node as real processes: killed in the middle of sending, it sends every message exactly once after a
-restart; SIGTERM stops it cleanly; its logs are JSON lines without patient identifiers."""
+"""The node as real processes: killed (SIGKILL) in the middle of sending, it sends every message exactly once after a
+restart (the restarted node's passes run in process); SIGTERM stops it cleanly; SIGUSR1 makes it poll at once; its
+logs are JSON lines without patient identifiers."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from samhandling.settings import Settings
 from samhandling.standards.dialogmelding.builders import notat
 from samhandling.store.messaging.messages import MessageQuery
 from tests.conftest import needs_real_thread_waits
+from tests.support.cli import run_cli
 from tests.support.node import node_env
 from tests.support.parties import HOSPITAL, MUNICIPALITY, patient, register
 
@@ -67,9 +69,9 @@ def test_a_node_killed_while_sending_sends_every_message_exactly_once_after_rest
 
     # No waiting for the killed node's leases: the restarted node gives up the claims of this host's dead processes
     # at start (release_dead_claims). Were the pid taken again already, the 1 s leases run out during these passes.
+    # The restarted node's passes run in this process (``node run --once``; the node loop as a process is above).
     for _ in range(40):
-        restarted = subprocess.run([sys.executable, "-m", "samhandling", "node", "run", "--once"], env=env,
-                                   capture_output=True, text=True, timeout=120)
+        restarted = run_cli("node", "run", "--once", env={k: v for k, v in env.items() if k.startswith("SAMHANDLING_")})
         assert restarted.returncode == 0, restarted.stderr
         if len(delivered(network)) == MESSAGES:
             break

@@ -23,11 +23,12 @@ from samhandling.services.messaging.delivery_status import update_delivery_statu
 from samhandling.services.messaging.node import NodeParts
 from samhandling.services.messaging.reception import ReceiveOptions
 from samhandling.standards.schemas import SchemaSet
-from samhandling.store.database import open_engine, upgrade
+from samhandling.store.database import open_engine
 from samhandling.store.unit_of_work import SqlUnitOfWork, UnitOfWork
 from samhandling.transport.auth import BearerToken
 from samhandling.transport.edi2.client import MshApiClient, RetryPolicy
 from samhandling.transport.edi2.transport import Edi2Transport
+from tests.support.stores import migrated_sqlite
 
 
 @dataclass
@@ -43,8 +44,7 @@ class LocalServer:
 @contextmanager
 def local_server(tmp_path: Path, parties: list[Party]) -> Iterator[LocalServer]:
     """The local message server on a free port of 127.0.0.1, its store a SQLite file; stopped at the end."""
-    engine = open_engine(f"sqlite:///{tmp_path / 'msh.db'}")
-    upgrade(engine)
+    engine = open_engine(migrated_sqlite(tmp_path / "msh.db"))
     secret = secrets.token_bytes(32)
     app = create_app(engine, secret, Parties(parties))
     with socket.socket() as probe:
@@ -84,8 +84,7 @@ def node(name: str, tmp_path: Path, server: LocalServer, parties: list[Party], l
          schemas: SchemaSet | None = None, messages_per_receive: int = 10,
          register: Callable[[Callable[[], UnitOfWork], list[Party], set[str]], None]) -> InProcessNode:
     """A node on its own SQLite store serving ``local``, talking to ``server`` as ``node run`` would."""
-    engine = open_engine(f"sqlite:///{tmp_path / f'{name}.db'}")
-    upgrade(engine)
+    engine = open_engine(migrated_sqlite(tmp_path / f"{name}.db"))
 
     def new_uow() -> UnitOfWork:
         return SqlUnitOfWork(engine)
